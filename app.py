@@ -1,0 +1,39 @@
+"""Streamlit entry point: open the store, then show the screens.
+
+Run with ``streamlit run app.py``. The store is ``$IRO_DB`` (default ``data/iro.db``); when
+it does not exist yet it is created with synthetic demo data under ``$IRO_POLICY``
+(default ``seed-001``), so a newcomer sees a working app at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from db.connection import resolve_db_path
+from ui.context import DB_PATH_KEY, friendly_errors, today
+from usecases.store import create_store, prepare_store
+
+POLICY_ENV = "IRO_POLICY"
+DEFAULT_POLICY = "seed-001"
+
+
+@st.cache_resource(show_spinner="Opening the store...")
+def start_store(path: str) -> str:
+    """Create (first run) and migrate the store once per process, under a lock."""
+    if not Path(path).exists():
+        policy_id = os.environ.get(POLICY_ENV, DEFAULT_POLICY)
+        store = create_store(path, policy_id, demo=True, as_of=today())
+        store.db.close()
+    prepare_store(path)
+    return path
+
+
+st.set_page_config(page_title="IRO alerts", layout="wide")
+
+with friendly_errors():
+    st.session_state[DB_PATH_KEY] = start_store(str(resolve_db_path()))
+    navigation = st.navigation([st.Page("pages/home.py", title="Home", default=True)])
+    navigation.run()

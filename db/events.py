@@ -1,0 +1,128 @@
+"""The event log: the child's chronology, the audit trail and the input of every rule.
+
+Only :func:`append_event` writes to it; triggers in the schema refuse UPDATE and DELETE.
+A derived event (made by a rule, not a person) carries the rule's name and the policy id
+and version behind it, so a manager can always see why something happened.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+SYSTEM_ACTOR_ROLE = "system"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One line of the log, as read back."""
+
+    id: int
+    occurred_on: dt.date
+    recorded_at: str
+    kind: str
+    actor_id: int | None
+    actor_role: str | None
+    child_id: int | None
+    alert_id: int | None
+    review_id: int | None
+    data: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    rule: str | None = None
+    policy_id: str | None = None
+    policy_version: int | None = None
+
+    @property
+    def derived(self) -> bool:
+        return self.rule is not None
+
+
+def append_event(
+    db: sqlite_utils.Database,
+    *,
+    kind: str,
+    occurred_on: dt.date,
+    actor_id: int | None = None,
+    actor_role: str | None = None,
+    child_id: int | None = None,
+    alert_id: int | None = None,
+    review_id: int | None = None,
+    data: dict[str, Any] | None = None,
+    reason: str = "",
+    rule: str | None = None,
+    policy_id: str | None = None,
+    policy_version: int | None = None,
+    dedupe_key: str | None = None,
+) -> int | None:
+    """Append one event; returns its id, or None when ``dedupe_key`` was already logged.
+
+    Call inside :func:`db.connection.write_transaction` together with the projection
+    change it explains, so the log and the tables never disagree. ``dedupe_key`` makes
+    derived events idempotent: a sweep that runs twice writes each of them once.
+    """
+    if rule is not None and (policy_id is None or policy_version is None):
+        raise ValueError("A derived event must name the policy id and version behind it.")
+    cursor = db.execute(
+        """INSERT INTO events (occurred_on, kind, actor_id, actor_role, child_id, alert_id,
+                               review_id, data, reason, rule, policy_id, policy_version,
+                               dedupe_key)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (dedupe_key) DO NOTHING""",
+        [
+            occurred_on.isoformat(),
+            kind,
+            actor_id,
+            actor_role,
+            child_id,
+            alert_id,
+            review_id,
+            json.dumps(data or {}, sort_keys=True, default=str),
+            reason,
+            rule,
+            policy_id,
+            policy_version,
+            dedupe_key,
+        ],
+    )
+    return cursor.lastrowid if cursor.rowcount else None
+
+
+def _event_from_row(row: dict[str, Any]) -> Event:
+    return Event(
+        id=row["id"],
+        occurred_on=dt.date.fromisoformat(row["occurred_on"]),
+        recorded_at=row["recorded_at"],
+        kind=row["kind"],
+        actor_id=row["actor_id"],
+        actor_role=row["actor_role"],
+        child_id=row["child_id"],
+        alert_id=row["alert_id"],
+        review_id=row["review_id"],
+        data=json.loads(row["data"]),
+        reason=row["reason"],
+        rule=row["rule"],
+        policy_id=row["policy_id"],
+        policy_version=row["policy_version"],
+    )
+
+
+def events_where(
+    db: sqlite_utils.Database, where: str = "1 = 1", params: list[Any] | None = None
+) -> list[Event]:
+    """Events matching a SQL condition, oldest first (by business date, then log order)."""
+    rows = db.query(
+        f"SELECT * FROM events WHERE {where} ORDER BY occurred_on, id", params or []
+    )
+    return [_event_from_row(row) for row in rows]
+
+
+def events_for_alert(db: sqlite_utils.Database, alert_id: int) -> list[Event]:
+    return events_where(db, "alert_id = ?", [alert_id])
+
+
+def events_for_child(db: sqlite_utils.Database, child_id: int) -> list[Event]:
+    return events_where(db, "child_id = ?", [child_id])

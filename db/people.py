@@ -1,0 +1,74 @@
+"""Writes for teams, staff and children: the reference data alerts and reviews hang on."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlite_utils
+
+
+def insert_team(db: sqlite_utils.Database, name: str, service: str | None = None) -> int:
+    return db["teams"].insert({"name": name, "service": service}).last_pk
+
+
+def insert_staff(
+    db: sqlite_utils.Database,
+    *,
+    name: str,
+    email: str,
+    role: str,
+    team_id: int | None = None,
+    line_manager_id: int | None = None,
+) -> int:
+    row = {
+        "name": name,
+        "email": email,
+        "role": role,
+        "team_id": team_id,
+        "line_manager_id": line_manager_id,
+    }
+    return db["staff"].insert(row).last_pk
+
+
+def insert_child(
+    db: sqlite_utils.Database,
+    *,
+    case_ref: str,
+    name: str,
+    date_of_birth: dt.date | None,
+    legal_status: str,
+    team_id: int | None,
+    social_worker_id: int | None,
+    reviewer_id: int | None,
+) -> int:
+    row = {
+        "case_ref": case_ref,
+        "name": name,
+        "date_of_birth": date_of_birth.isoformat() if date_of_birth else None,
+        "legal_status": legal_status,
+        "team_id": team_id,
+        "social_worker_id": social_worker_id,
+        "reviewer_id": reviewer_id,
+    }
+    return db["children"].insert(row).last_pk
+
+
+def insert_review(
+    db: sqlite_utils.Database,
+    *,
+    child_id: int,
+    kind: str,
+    held_on: dt.date,
+    reviewer_id: int | None,
+    rag: str | None,
+    summary: str = "",
+) -> int:
+    row = {
+        "child_id": child_id,
+        "kind": kind,
+        "held_on": held_on.isoformat(),
+        "reviewer_id": reviewer_id,
+        "rag": rag,
+        "summary": summary,
+    }
+    return db["reviews"].insert(row).last_pk

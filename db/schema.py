@@ -1,0 +1,160 @@
+"""Schema versions, applied once at start-up through sqlite-utils ``Migrations``.
+
+Add a migration by appending a function decorated with ``@MIGRATIONS()``; never edit one
+that has shipped. The event log's append-only triggers are reinstated after every run,
+because ``table.transform()`` (which migrations may use) silently drops triggers.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from db.connection import write_transaction
+
+MIGRATIONS = Migrations("iro")
+
+LEGAL_STATUSES = ("looked_after", "child_protection")
+REVIEW_KINDS = ("lac_review", "cp_conference")
+RAG_VALUES = ("red", "amber", "green")
+TRACKS = ("iro", "cp")
+ALERT_STATUSES = ("open", "resolved", "withdrawn")
+OUTBOX_STATUSES = ("pending", "sent", "failed")
+
+
+def _in(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+def _run(db: sqlite_utils.Database, *statements: str) -> None:
+    # Statement by statement: executescript() would COMMIT the surrounding transaction.
+    for statement in statements:
+        db.execute(statement)
+
+
+@MIGRATIONS()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    _run(
+        db,
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE teams (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            service TEXT
+        )""",
+        """CREATE TABLE staff (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            email TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            team_id INTEGER REFERENCES teams(id),
+            line_manager_id INTEGER REFERENCES staff(id),
+            active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1))
+        )""",
+        f"""CREATE TABLE children (
+            id INTEGER PRIMARY KEY,
+            case_ref TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            date_of_birth TEXT,
+            legal_status TEXT NOT NULL CHECK (legal_status IN {_in(LEGAL_STATUSES)}),
+            team_id INTEGER REFERENCES teams(id),
+            social_worker_id INTEGER REFERENCES staff(id),
+            reviewer_id INTEGER REFERENCES staff(id)
+        )""",
+        f"""CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            child_id INTEGER NOT NULL REFERENCES children(id),
+            kind TEXT NOT NULL CHECK (kind IN {_in(REVIEW_KINDS)}),
+            held_on TEXT NOT NULL,
+            reviewer_id INTEGER REFERENCES staff(id),
+            rag TEXT CHECK (rag IN {_in(RAG_VALUES)}),
+            summary TEXT NOT NULL DEFAULT ''
+        )""",
+        f"""CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            ref TEXT NOT NULL UNIQUE,
+            child_id INTEGER NOT NULL REFERENCES children(id),
+            track TEXT NOT NULL CHECK (track IN {_in(TRACKS)}),
+            category TEXT,
+            concern TEXT NOT NULL DEFAULT '',
+            outcome_sought TEXT NOT NULL DEFAULT '',
+            raised_on TEXT NOT NULL,
+            raised_by INTEGER REFERENCES staff(id),
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN {_in(ALERT_STATUSES)}),
+            level TEXT NOT NULL,
+            awaiting TEXT,
+            due TEXT
+        )""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            occurred_on TEXT NOT NULL,
+            recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            kind TEXT NOT NULL,
+            actor_id INTEGER REFERENCES staff(id),
+            actor_role TEXT,
+            child_id INTEGER REFERENCES children(id),
+            alert_id INTEGER REFERENCES alerts(id),
+            review_id INTEGER REFERENCES reviews(id),
+            data TEXT NOT NULL DEFAULT '{}',
+            reason TEXT NOT NULL DEFAULT '',
+            rule TEXT,
+            policy_id TEXT,
+            policy_version INTEGER,
+            dedupe_key TEXT UNIQUE
+        )""",
+        f"""CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER REFERENCES events(id),
+            message_id TEXT NOT NULL UNIQUE,
+            to_addrs TEXT NOT NULL,
+            cc_addrs TEXT NOT NULL DEFAULT '',
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            link TEXT,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN {_in(OUTBOX_STATUSES)}),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at TEXT,
+            sent_at TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        )""",
+        "CREATE INDEX idx_staff_role ON staff(role)",
+        "CREATE INDEX idx_children_team ON children(team_id)",
+        "CREATE INDEX idx_reviews_child ON reviews(child_id, held_on)",
+        "CREATE INDEX idx_alerts_child ON alerts(child_id)",
+        "CREATE INDEX idx_alerts_status ON alerts(status, due)",
+        "CREATE INDEX idx_events_alert ON events(alert_id, id)",
+        "CREATE INDEX idx_events_child ON events(child_id, occurred_on)",
+        "CREATE INDEX idx_outbox_status ON outbox(status, next_attempt_at)",
+    )
+
+
+EVENT_LOG_GUARDS = (
+    """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
+       BEFORE UPDATE ON events
+       BEGIN SELECT RAISE(ABORT, 'The event log is append-only: events cannot be changed.'); END""",
+    """CREATE TRIGGER IF NOT EXISTS events_are_append_only_delete
+       BEFORE DELETE ON events
+       BEGIN SELECT RAISE(ABORT, 'The event log is append-only: events cannot be deleted.'); END""",
+)
+
+
+def ensure_event_log_guards(db: sqlite_utils.Database) -> None:
+    _run(db, *EVENT_LOG_GUARDS)
+
+
+def migrate(db: sqlite_utils.Database, migrations: Migrations = MIGRATIONS) -> list[str]:
+    """Apply pending migrations and reinstate the guards, all in one immediate transaction.
+
+    Two processes starting at once serialise on the write lock: the second finds nothing
+    pending. Returns the names of the migrations it applied.
+    """
+    with write_transaction(db):
+        pending = [m.name for m in migrations.pending(db)]
+        migrations.apply(db)
+        if db["events"].exists():
+            ensure_event_log_guards(db)
+    return pending

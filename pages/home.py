@@ -1,0 +1,60 @@
+"""Home: the policy in force, its ladder, and what the store holds."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from db.queries import open_alerts_by_level, store_counts
+from rules.ladder_text import ladder_rows
+from rules.roles import role_name
+from ui.context import current_store, today
+from ui.format import plural, uk_date
+
+store = current_store()
+policy = store.policy
+counts = store_counts(store.db)
+
+st.title("IRO alerts and escalation")
+st.caption(f"Today is {uk_date(today())}.")
+
+st.subheader(f"Policy in force: {policy.authority}")
+st.write(policy.summary)
+st.caption(f"Policy {policy.id}, version {policy.version}.")
+
+cols = st.columns(4)
+cols[0].metric(
+    "Children",
+    counts.children,
+    help=f"{counts.children_looked_after} looked after, "
+    f"{counts.children_child_protection} on a child protection plan",
+)
+cols[1].metric(
+    "Reviews recorded",
+    counts.reviews,
+    help=f"{counts.reviews_red} judged red, {counts.reviews_amber} judged amber",
+)
+cols[2].metric("Open alerts", counts.alerts_open, help=f"{counts.alerts_closed} closed")
+cols[3].metric("Events in the log", counts.events)
+
+open_by_level = open_alerts_by_level(store.db)
+for track in policy.tracks.values():
+    st.subheader(f"{track.label}: the escalation ladder")
+    raisers = " or ".join(role_name(r) for r in track.raised_by)
+    st.write(
+        f"Alerts are raised by the {raisers}. The formal stages together must finish within "
+        f"{plural(track.formal_cap_days, 'working day')}."
+    )
+    rows = ladder_rows(track)
+    slugs = ["informal", *(level.role for level in track.levels)]
+    for row, slug in zip(rows, slugs, strict=True):
+        row["Open alerts now"] = str(open_by_level.get((track.id, slug), 0))
+    st.dataframe(rows, hide_index=True, use_container_width=True)
+
+if policy.cafcass_gate is not None:
+    told = " or ".join(role_name(r) for r in policy.cafcass_gate.notify)
+    st.info(f"Before a referral to CAFCASS, the {told} must be told and the reasons given.")
+
+if policy.assumptions:
+    with st.expander("Where the procedure is silent, this policy assumes"):
+        for assumption in policy.assumptions:
+            st.markdown(f"- {assumption}")

@@ -1,0 +1,50 @@
+"""What every page needs to know: the store for this session and today's date."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import streamlit as st
+
+from usecases.errors import UserError
+from usecases.store import Store, open_store
+
+#: For demonstrations and tests only: pretend today is this date (YYYY-MM-DD).
+AS_OF_ENV = "IRO_AS_OF"
+DB_PATH_KEY = "db_path"
+
+log = logging.getLogger("iro.ui")
+
+
+def today() -> dt.date:
+    """Today's date: the pages are where the wall clock is read, and passed down."""
+    override = os.environ.get(AS_OF_ENV)
+    if override:
+        return dt.date.fromisoformat(override)
+    return dt.date.today()
+
+
+def current_store() -> Store:
+    """This session thread's connection to the store ``app.py`` opened."""
+    return open_store(Path(st.session_state[DB_PATH_KEY]))
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Show a plain message instead of a stack trace; log the details for the operator."""
+    try:
+        yield
+    except UserError as exc:
+        st.error(str(exc))
+    except Exception:
+        log.exception("Unexpected error while showing a page")
+        st.error(
+            "Something went wrong and this page could not be shown. Nothing was saved "
+            "half-way. Try again; if it keeps happening, tell your system administrator "
+            "(the details are in the server's log)."
+        )

@@ -1,0 +1,304 @@
+"""Synthetic demonstration data, so that every screen has something to show.
+
+Every person here is invented: surnames are made-up place-like words, e-mail addresses end
+in ``.invalid`` (a domain that can never receive mail) and case references start with
+``DEMO-``. Nothing may ever look like a real child's record. The data is a deterministic
+function of the policy and ``as_of``, so two demos made the same day are identical.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from db.alerts import insert_alert
+from db.connection import write_transaction
+from db.events import append_event
+from db.people import insert_child, insert_review, insert_staff, insert_team
+from rules.roles import role_name
+from rules.working_days import WorkingCalendar
+
+if TYPE_CHECKING:
+    from rules.policy import Policy, Track
+    from usecases.store import Store
+
+FIRST_NAMES = (
+    "Alex", "Sam", "Jordan", "Riley", "Casey", "Charlie", "Robin", "Jamie", "Taylor",
+    "Morgan", "Frankie", "Quinn", "Rowan", "Sasha", "Kit", "Remy", "Ellis", "Harley",
+    "Jesse", "Skye", "Avery", "Billie", "Dana", "Emery", "Finley", "Hayden", "Indigo",
+)
+SURNAMES = (
+    "Ambervale", "Brackenridge", "Cloudsley", "Dunmarsh", "Elmstead", "Fernhollow",
+    "Glimmerton", "Hazelcombe", "Inkwater", "Juniperfield", "Kestrelby", "Larkspur",
+    "Mossgrove", "Nettlefold", "Oakhaven", "Pebblestone", "Quillbrook", "Rushmere",
+    "Sorrelbank", "Thistledown", "Umberfold", "Willowmere", "Yarrowby", "Zephyrton",
+)
+SOCIAL_WORK_TEAMS = (
+    ("Children in Care North", "Children in Care"),
+    ("Children in Care South", "Children in Care"),
+    ("Safeguarding East", "Safeguarding"),
+    ("Safeguarding West", "Safeguarding"),
+)
+REVIEWING_TEAM = ("Independent Reviewing Service", "Quality Assurance")
+SENIOR_TEAM = ("Senior Leadership", "Children's Services")
+CHILDREN = 60
+DEMO_AUTHORITY_DOMAIN = "demo-authority.invalid"
+
+#: Senior roles in the order each line-manages the one before it.
+SENIORITY = (
+    "team_manager", "operations_manager", "service_manager", "strategic_manager",
+    "deputy_head_of_service", "head_of_service", "qa_head_of_service", "service_director",
+    "assistant_director", "divisional_director", "director", "executive_director",
+    "deputy_chief_executive", "chief_executive",
+)
+
+
+@dataclass
+class _People:
+    """Who the demo made, so later steps can address and link them."""
+
+    by_role: dict[str, list[int]] = field(default_factory=dict)
+    by_team: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+
+    def add(self, role: str, staff_id: int, team_id: int) -> None:
+        self.by_role.setdefault(role, []).append(staff_id)
+        self.by_team.setdefault(team_id, {}).setdefault(role, []).append(staff_id)
+
+    def first(self, role: str) -> int | None:
+        ids = self.by_role.get(role)
+        return ids[0] if ids else None
+
+
+class _Names:
+    """Unique synthetic names, drawn without repeats."""
+
+    def __init__(self, rng: random.Random) -> None:
+        pairs = [(f, s) for f in FIRST_NAMES for s in SURNAMES]
+        rng.shuffle(pairs)
+        self._pairs = iter(pairs)
+
+    def next(self) -> tuple[str, str]:
+        return next(self._pairs)
+
+
+def add_demo_data(store: Store, *, as_of: dt.date) -> None:
+    """Teams, staff for every role the policy names, 60 children, reviews and alerts."""
+    policy = store.policy
+    rng = random.Random(f"{policy.id}:{as_of.isoformat()}")
+    names = _Names(rng)
+    calendar = store.calendar
+    with write_transaction(store.db):
+        people, sw_teams = _add_teams_and_staff(store, policy, names, as_of)
+        _add_children_reviews_and_alerts(
+            store, policy, calendar, rng, names, people, sw_teams, as_of
+        )
+
+
+def _email(first: str, last: str) -> str:
+    return f"{first}.{last}@{DEMO_AUTHORITY_DOMAIN}".lower()
+
+
+def _staff(
+    store: Store,
+    people: _People,
+    names: _Names,
+    role: str,
+    team_id: int,
+    line_manager_id: int | None,
+    as_of: dt.date,
+) -> int:
+    first, last = names.next()
+    staff_id = insert_staff(
+        store.db,
+        name=f"{first} {last}",
+        email=_email(first, last),
+        role=role,
+        team_id=team_id,
+        line_manager_id=line_manager_id,
+    )
+    people.add(role, staff_id, team_id)
+    append_event(
+        store.db,
+        kind="staff_added",
+        occurred_on=as_of,
+        actor_role="admin",
+        data={"staff_id": staff_id, "role": role, "team_id": team_id},
+        reason=f"Demo data: {first} {last} added as {role_name(role)}.",
+    )
+    return staff_id
+
+
+def _add_teams_and_staff(
+    store: Store, policy: Policy, names: _Names, as_of: dt.date
+) -> tuple[_People, list[int]]:
+    db = store.db
+    people = _People()
+    senior_team = insert_team(db, *SENIOR_TEAM)
+    reviewing_team = insert_team(db, *REVIEWING_TEAM)
+
+    wanted = set(policy.roles()) | {"team_manager", "service_manager", "head_of_service"}
+    senior_roles = [r for r in reversed(SENIORITY) if r in wanted and r != "team_manager"]
+    manager: int | None = None
+    for role in senior_roles:  # most senior first, so each has a line manager to name
+        manager = _staff(store, people, names, role, senior_team, manager, as_of)
+
+    service_manager = people.first("service_manager")
+    principal = _staff(store, people, names, "principal_iro", reviewing_team,
+                       people.first("head_of_service"), as_of)
+    for _ in range(4):
+        _staff(store, people, names, "iro", reviewing_team, principal, as_of)
+    if "cp" in policy.tracks:
+        for _ in range(2):
+            _staff(store, people, names, "cp_chair", reviewing_team, principal, as_of)
+    _staff(store, people, names, "business_support", reviewing_team, principal, as_of)
+    _staff(store, people, names, "admin", senior_team, None, as_of)
+
+    sw_teams = []
+    for team_name, service in SOCIAL_WORK_TEAMS:
+        team_id = insert_team(db, team_name, service)
+        sw_teams.append(team_id)
+        team_manager = _staff(store, people, names, "team_manager", team_id, service_manager, as_of)
+        practice_manager = _staff(store, people, names, "practice_manager", team_id,
+                                  team_manager, as_of)
+        for _ in range(3):
+            _staff(store, people, names, "social_worker", team_id, practice_manager, as_of)
+    return people, sw_teams
+
+
+def _add_children_reviews_and_alerts(
+    store: Store,
+    policy: Policy,
+    calendar: WorkingCalendar,
+    rng: random.Random,
+    names: _Names,
+    people: _People,
+    sw_teams: list[int],
+    as_of: dt.date,
+) -> None:
+    has_cp = "cp" in policy.tracks
+    alerts_made = 0
+    for n in range(1, CHILDREN + 1):
+        first, last = names.next()
+        team_id = sw_teams[(n - 1) % len(sw_teams)]
+        child_protection = has_cp and n % 3 == 0
+        reviewer_role = "cp_chair" if child_protection else "iro"
+        reviewer = rng.choice(people.by_role[reviewer_role])
+        social_worker = rng.choice(people.by_team[team_id]["social_worker"])
+        age_days = rng.randint(200, 17 * 365)
+        child_id = insert_child(
+            store.db,
+            case_ref=f"DEMO-{n:04d}",
+            name=f"{first} {last}",
+            date_of_birth=as_of - dt.timedelta(days=age_days),
+            legal_status="child_protection" if child_protection else "looked_after",
+            team_id=team_id,
+            social_worker_id=social_worker,
+            reviewer_id=reviewer,
+        )
+        append_event(
+            store.db,
+            kind="child_added",
+            occurred_on=as_of - dt.timedelta(days=min(age_days, 600)),
+            actor_role="admin",
+            child_id=child_id,
+            reason="Demo data: synthetic child added.",
+        )
+        rags = _add_reviews(store, calendar, rng, child_id, reviewer, child_protection, as_of)
+        track_id = "cp" if child_protection else "iro"
+        if rags and rags[-1] in ("amber", "red") and rng.random() < 0.6:
+            alerts_made += 1
+            _add_alert(store, policy.track(track_id), calendar, rng, child_id, reviewer,
+                       alerts_made, as_of)
+
+
+def _add_reviews(
+    store: Store,
+    calendar: WorkingCalendar,
+    rng: random.Random,
+    child_id: int,
+    reviewer: int,
+    child_protection: bool,
+    as_of: dt.date,
+) -> list[str]:
+    kind = "cp_conference" if child_protection else "lac_review"
+    count = rng.randint(1, 4)
+    held_on = calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(3, 80)), 0)
+    dates = []
+    for _ in range(count):
+        if held_on <= as_of:
+            dates.append(held_on)
+        gap = rng.randint(90, 180)
+        held_on = calendar.add_working_days(held_on - dt.timedelta(days=gap), 0)
+    rags = []
+    for held in sorted(dates):
+        rag = rng.choices(("green", "amber", "red"), weights=(55, 30, 15))[0]
+        rags.append(rag)
+        review_id = insert_review(
+            store.db, child_id=child_id, kind=kind, held_on=held, reviewer_id=reviewer, rag=rag,
+            summary=f"Demo review: plan judged {rag}.",
+        )
+        append_event(
+            store.db,
+            kind="review_recorded",
+            occurred_on=held,
+            actor_id=reviewer,
+            actor_role="cp_chair" if child_protection else "iro",
+            child_id=child_id,
+            review_id=review_id,
+            data={"kind": kind, "rag": rag},
+            reason=f"Demo data: review recorded, plan judged {rag}.",
+        )
+    return rags
+
+
+def _add_alert(
+    store: Store,
+    track: Track,
+    calendar: WorkingCalendar,
+    rng: random.Random,
+    child_id: int,
+    reviewer: int,
+    number: int,
+    as_of: dt.date,
+) -> None:
+    raised_on = calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(1, 12)), 0)
+    raised_on = min(raised_on, as_of)
+    category = rng.choice(track.categories)
+    formal_choices = [lvl for lvl in track.levels[:2] if not lvl.exceptional]
+    level = rng.choice(formal_choices) if formal_choices and rng.random() < 0.4 else None
+    if level is None:
+        informal = track.informal
+        level_slug, awaiting, days = "informal", informal.with_roles[-1], informal.response_days
+    else:
+        level_slug, awaiting, days = level.role, level.role, level.response_days
+    due = calendar.add_working_days(raised_on, days)
+    ref = f"DEMO-A{number:03d}"
+    alert_id = insert_alert(
+        store.db,
+        ref=ref,
+        child_id=child_id,
+        track=track.id,
+        category=category.id,
+        concern=f"Demo concern: {category.label.lower()}.",
+        outcome_sought="Demo outcome sought: the plan is put back on track with dates.",
+        raised_on=raised_on,
+        raised_by=reviewer,
+        level=level_slug,
+        awaiting=awaiting,
+        due=due,
+    )
+    raiser_role = track.raised_by[0] if track.raised_by else None
+    append_event(
+        store.db,
+        kind="raised",
+        occurred_on=raised_on,
+        actor_id=reviewer,
+        actor_role=raiser_role,
+        child_id=child_id,
+        alert_id=alert_id,
+        data={"level": level_slug, "category": category.id, "due": due.isoformat(),
+              "gate": "Line manager consulted (demo data)." if level else None},
+        reason=f"Demo data: alert raised at {level.label if level else track.informal.label}.",
+    )

@@ -1,0 +1,124 @@
+"""Creating and opening a store: a SQLite file governed by one authority's policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from db.connection import connection_for, open_db, write_transaction
+from db.events import append_event
+from db.schema import MIGRATIONS, migrate
+from db.settings import CREATED_ON, POLICY_ID, POLICY_VERSION, get_setting, set_setting
+from rules.policy import Policy, load_preset, preset_ids
+from rules.working_days import WorkingCalendar, calendar_for
+from usecases.errors import UserError
+
+
+@dataclass(frozen=True)
+class Store:
+    """An open store and the policy that governs it."""
+
+    db: sqlite_utils.Database
+    policy: Policy
+    path: Path
+
+    @property
+    def calendar(self) -> WorkingCalendar:
+        return calendar_for(self.policy.closure_days)
+
+
+def _check_policy_id(policy_id: str) -> Policy:
+    try:
+        return load_preset(policy_id)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+
+def create_store(
+    path: str | os.PathLike[str], policy_id: str, *, demo: bool, as_of: dt.date
+) -> Store:
+    """Create a new store under ``policy_id``; with ``demo``, fill it with synthetic data.
+
+    Refuses a file that already holds a store, so an operator cannot overwrite an
+    authority's records by retyping a command.
+    """
+    policy = _check_policy_id(policy_id)
+    path = Path(path)
+    db = open_db(path)
+    try:
+        migrate(db)
+        existing = get_setting(db, POLICY_ID)
+        if existing is not None:
+            raise UserError(
+                f"{path} already holds a store (governed by {existing}). "
+                "Choose another path, or move that file away first."
+            )
+        with write_transaction(db):
+            set_setting(db, POLICY_ID, policy.id)
+            set_setting(db, POLICY_VERSION, str(policy.version))
+            set_setting(db, CREATED_ON, as_of.isoformat())
+            append_event(
+                db,
+                kind="store_created",
+                occurred_on=as_of,
+                actor_role="admin",
+                data={"policy_id": policy.id, "policy_version": policy.version},
+                reason=f"Store created under policy {policy.id} version {policy.version}.",
+            )
+        store = Store(db=db, policy=policy, path=path)
+        if demo:
+            from usecases.demo import add_demo_data
+
+            add_demo_data(store, as_of=as_of)
+        return store
+    except BaseException:
+        db.close()
+        raise
+
+
+def prepare_store(path: str | os.PathLike[str]) -> None:
+    """Apply pending migrations: once per process at start-up, before any store is opened."""
+    path = _require_file(path)
+    db = open_db(path)
+    try:
+        tables = set(db.table_names())
+        if tables and MIGRATIONS.migrations_table not in tables:
+            raise UserError(
+                f"{path} is not a store made by this application (it names no policy). "
+                "Point IRO_DB or --db at a store, or create one with "
+                f"'python manage.py init --db NEW.db --policy seed-001'."
+            )
+        migrate(db)
+    finally:
+        db.close()
+
+
+def open_store(path: str | os.PathLike[str]) -> Store:
+    """This thread's connection to an existing store, with the policy that governs it."""
+    path = _require_file(path)
+    db = connection_for(path)
+    policy_id = get_setting(db, POLICY_ID)
+    if policy_id is None:
+        raise UserError(
+            f"{path} is not a store made by this application (it names no policy). "
+            f"Create one with 'python manage.py init --db {path} --policy seed-001'."
+        )
+    if policy_id not in preset_ids():
+        raise UserError(
+            f"{path} is governed by policy {policy_id}, which this installation does not have."
+        )
+    return Store(db=db, policy=load_preset(policy_id), path=path)
+
+
+def _require_file(path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise UserError(
+            f"There is no store at {path}. Create one with "
+            f"'python manage.py init --db {path} --policy seed-001'."
+        )
+    return path
