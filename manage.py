@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import sys
 from collections.abc import Callable, Sequence
 
@@ -19,8 +20,17 @@ from db.queries import store_counts
 from rules.ladder_text import ladder_rows
 from rules.policy import PolicyInvalid, check_policy_file, load_preset, preset_ids, preset_path
 from rules.roles import role_name
+from usecases.alerts import sweep
 from usecases.errors import UserError
-from usecases.store import create_store
+from usecases.export_alerts import (
+    alerts_as_csv,
+    alerts_as_json_lines,
+    export_alerts,
+    export_events_csv,
+)
+from usecases.import_events import COLUMNS as IMPORT_COLUMNS
+from usecases.import_events import import_events
+from usecases.store import Store, create_store, open_store, prepare_store
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +56,50 @@ def cmd_init(args: argparse.Namespace) -> int:
             "Everyone in it is invented."
         )
     store.db.close()
+    return EXIT_OK
+
+
+def _open(args: argparse.Namespace) -> Store:
+    path = resolve_db_path(args.db)
+    prepare_store(path)
+    return open_store(path)
+
+
+def cmd_import_events(args: argparse.Namespace) -> int:
+    store = _open(args)
+    try:
+        with open(args.file, encoding="utf-8-sig", newline="") as f:
+            text = f.read()
+    except OSError as exc:
+        raise UserError(f"Cannot read {args.file}: {exc.strerror or exc}.") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{args.file} is not UTF-8 text; save it as CSV UTF-8.") from None
+    result = import_events(store, text)
+    print(f"Imported {result.events} events on {result.alerts} alerts; the rules added "
+          f"{result.derived} events of their own.")
+    if result.children_created:
+        print(f"Created {len(result.children_created)} children not in the store before: "
+              + ", ".join(result.children_created) + ". Complete their details.")
+    return EXIT_OK
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    store = _open(args)
+    for record in sweep(store, _as_of(args.as_of)):
+        print(json.dumps(record))
+    return EXIT_OK
+
+
+def cmd_export_alerts(args: argparse.Namespace) -> int:
+    store = _open(args)
+    records = export_alerts(store, _as_of(args.as_of), with_events=args.format == "json")
+    text = alerts_as_json_lines(records) if args.format == "json" else alerts_as_csv(records)
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_export_events(args: argparse.Namespace) -> int:
+    sys.stdout.write(export_events_csv(_open(args)))
     return EXIT_OK
 
 
@@ -100,7 +154,8 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="manage.py",
-        description="Operate the IRO alerts store: create it, check policies.",
+        description="Operate the IRO alerts store: create it, import and export alert "
+        "histories, run the sweep, check policies.",
     )
     db_help = f"the store's SQLite file (default: ${DB_PATH_ENV}, else data/iro.db)"
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -115,6 +170,33 @@ def build_parser() -> argparse.ArgumentParser:
         "--as-of", help="the date to build the demo around (YYYY-MM-DD; default today)"
     )
     init.set_defaults(handler=cmd_init)
+
+    importer = commands.add_parser(
+        "import-events", help="append alert histories from a CSV file (all or nothing)"
+    )
+    importer.add_argument("--db", help=db_help)
+    importer.add_argument("file", help="CSV with columns " + ",".join(IMPORT_COLUMNS))
+    importer.set_defaults(handler=cmd_import_events)
+
+    sweeper = commands.add_parser(
+        "sweep", help="apply every time-driven rule up to a date; prints derived events"
+    )
+    sweeper.add_argument("--db", help=db_help)
+    sweeper.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+    sweeper.set_defaults(handler=cmd_sweep)
+
+    exporter = commands.add_parser("export-alerts", help="one record per alert, as of a date")
+    exporter.add_argument("--db", help=db_help)
+    exporter.add_argument("--as-of", help="YYYY-MM-DD (default today)")
+    exporter.add_argument("--format", choices=("json", "csv"), default="json",
+                          help="json: one object per line, with events; csv: one row per alert")
+    exporter.set_defaults(handler=cmd_export_alerts)
+
+    history = commands.add_parser(
+        "export-events", help="every alert's recorded events as CSV in the import's format"
+    )
+    history.add_argument("--db", help=db_help)
+    history.set_defaults(handler=cmd_export_events)
 
     policy = commands.add_parser("policy", help="list, show and check policy files")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")
@@ -143,6 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolicyInvalid as exc:
         print(f"Error: the policy file has problems:\n{exc}", file=sys.stderr)
         return EXIT_PROBLEMS
+    except BrokenPipeError:  # e.g. piped into `head`: the reader has all it wanted
+        sys.stderr.close()
+        return EXIT_OK
 
 
 if __name__ == "__main__":

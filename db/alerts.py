@@ -1,11 +1,32 @@
-"""Writes for the alerts table: the current state of each alert, projected from its events."""
+"""The alerts table: each alert's current state, projected from its events.
+
+The folded state is kept whole as JSON (so it can be rebuilt from the log and compared),
+with the columns screens filter and sort on copied out beside it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    id: int
+    ref: str
+    child_id: int
+    child_ref: str
+    track: str
+    state: dict[str, Any]
+
+
+def _iso(value: dt.date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def insert_alert(
@@ -14,33 +35,88 @@ def insert_alert(
     ref: str,
     child_id: int,
     track: str,
-    category: str | None,
-    concern: str,
-    outcome_sought: str,
     raised_on: dt.date,
     raised_by: int | None,
-    level: str,
-    awaiting: str | None,
-    due: dt.date | None,
+    concern: str = "",
+    outcome_sought: str = "",
 ) -> int:
+    """A new alert row; its state is filled in by :func:`save_projection` straight after."""
     row: dict[str, Any] = {
         "ref": ref,
         "child_id": child_id,
         "track": track,
-        "category": category,
         "concern": concern,
         "outcome_sought": outcome_sought,
         "raised_on": raised_on.isoformat(),
         "raised_by": raised_by,
         "status": "open",
-        "level": level,
-        "awaiting": awaiting,
-        "due": due.isoformat() if due else None,
+        "level": "informal",
     }
     return db["alerts"].insert(row).last_pk
+
+
+def save_projection(
+    db: sqlite_utils.Database,
+    alert_id: int,
+    state: dict[str, Any],
+    next_check_on: dt.date | None,
+) -> None:
+    db.execute(
+        """UPDATE alerts SET state = ?, status = ?, level = ?, awaiting = ?, due = ?,
+                  category = ?, formal_due = ?, closed_on = ?, next_check_on = ?
+           WHERE id = ?""",
+        [
+            json.dumps(state, sort_keys=True),
+            state["status"],
+            state["level"],
+            state["awaiting"] or None,
+            state["due"],
+            state["category"] or None,
+            state["formal_due"],
+            state["closed_on"],
+            _iso(next_check_on),
+            alert_id,
+        ],
+    )
+
+
+_SELECT = """SELECT a.id, a.ref, a.child_id, c.case_ref AS child_ref, a.track, a.state
+             FROM alerts a JOIN children c ON c.id = a.child_id"""
+
+
+def _row(r: dict[str, Any]) -> AlertRow:
+    return AlertRow(id=r["id"], ref=r["ref"], child_id=r["child_id"], child_ref=r["child_ref"],
+                    track=r["track"], state=json.loads(r["state"]))
+
+
+def alert_by_ref(db: sqlite_utils.Database, ref: str) -> AlertRow | None:
+    rows = list(db.query(f"{_SELECT} WHERE a.ref = ?", [ref]))
+    return _row(rows[0]) if rows else None
+
+
+def alert_by_id(db: sqlite_utils.Database, alert_id: int) -> AlertRow | None:
+    rows = list(db.query(f"{_SELECT} WHERE a.id = ?", [alert_id]))
+    return _row(rows[0]) if rows else None
+
+
+def alert_ids_to_check(db: sqlite_utils.Database, as_of: dt.date) -> list[int]:
+    """Open alerts on which a clock rule may fire on or before ``as_of`` (uses the index)."""
+    rows = db.execute(
+        "SELECT id FROM alerts WHERE status = 'open' AND next_check_on <= ? ORDER BY id",
+        [as_of.isoformat()],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def all_alerts(db: sqlite_utils.Database) -> Iterator[AlertRow]:
+    for r in db.query(f"{_SELECT} ORDER BY a.id"):
+        yield _row(r)
 
 
 def next_alert_ref(db: sqlite_utils.Database, prefix: str = "A") -> str:
     """The next free reference like ``A-000123`` for alerts raised in the app."""
     row = next(db.query("SELECT coalesce(max(id), 0) + 1 AS n FROM alerts"))
-    return f"{prefix}-{row['n']:06d}"
+    n = row["n"]
+    while list(db.query("SELECT 1 FROM alerts WHERE ref = ?", [f"{prefix}-{n:06d}"])):
+        n += 1
+    return f"{prefix}-{n:06d}"

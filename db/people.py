@@ -72,3 +72,13 @@ def insert_review(
         "summary": summary,
     }
     return db["reviews"].insert(row).last_pk
+
+
+def child_by_ref(db: sqlite_utils.Database, case_ref: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM children WHERE case_ref = ?", [case_ref]))
+    return rows[0] if rows else None
+
+
+def staff_by_email(db: sqlite_utils.Database, email: str) -> dict | None:
+    rows = list(db.query("SELECT * FROM staff WHERE lower(email) = lower(?)", [email]))
+    return rows[0] if rows else None

@@ -132,6 +132,24 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m002_alert_projection(db: sqlite_utils.Database) -> None:
+    """The alert's folded state, and the next day a clock rule could fire for it.
+
+    ``next_check_on`` lets the sweep pick out, through an index, the few alerts that can
+    change today instead of evaluating every open alert.
+    """
+    _run(
+        db,
+        "ALTER TABLE alerts ADD COLUMN state TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE alerts ADD COLUMN next_check_on TEXT",
+        "ALTER TABLE alerts ADD COLUMN formal_due TEXT",
+        "ALTER TABLE alerts ADD COLUMN closed_on TEXT",
+        "CREATE INDEX idx_alerts_next_check ON alerts(next_check_on) WHERE status = 'open'",
+        "CREATE INDEX idx_events_kind ON events(kind, occurred_on)",
+    )
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events

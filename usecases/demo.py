@@ -13,12 +13,15 @@ import random
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from db.alerts import insert_alert
+from db.alerts import alert_by_ref
 from db.connection import write_transaction
 from db.events import append_event
 from db.people import insert_child, insert_review, insert_staff, insert_team
+from rules.alert_state import OUTCOMES
+from rules.alert_transitions import Command
 from rules.roles import role_name
 from rules.working_days import WorkingCalendar
+from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction, sweep
 
 if TYPE_CHECKING:
     from rules.policy import Policy, Track
@@ -94,6 +97,7 @@ def add_demo_data(store: Store, *, as_of: dt.date) -> None:
         _add_children_reviews_and_alerts(
             store, policy, calendar, rng, names, people, sw_teams, as_of
         )
+    sweep(store, as_of)
 
 
 def _email(first: str, last: str) -> str:
@@ -209,8 +213,8 @@ def _add_children_reviews_and_alerts(
         track_id = "cp" if child_protection else "iro"
         if rags and rags[-1] in ("amber", "red") and rng.random() < 0.6:
             alerts_made += 1
-            _add_alert(store, policy.track(track_id), calendar, rng, child_id, reviewer,
-                       alerts_made, as_of)
+            _add_alert(store, policy.track(track_id), calendar, rng,
+                       (child_id, f"DEMO-{n:04d}"), reviewer, alerts_made, as_of)
 
 
 def _add_reviews(
@@ -258,47 +262,48 @@ def _add_alert(
     track: Track,
     calendar: WorkingCalendar,
     rng: random.Random,
-    child_id: int,
+    child: tuple[int, str],
     reviewer: int,
     number: int,
     as_of: dt.date,
 ) -> None:
-    raised_on = calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(1, 12)), 0)
-    raised_on = min(raised_on, as_of)
+    """Raise an alert through the engine and play a few steps of its history."""
+    child_id, child_ref = child
+    raiser = track.raised_by[-1] if track.id == "cp" else track.raised_by[0]
+    raised_on = min(calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(2, 40)), 0),
+                    as_of)
     category = rng.choice(track.categories)
-    formal_choices = [lvl for lvl in track.levels[:2] if not lvl.exceptional]
-    level = rng.choice(formal_choices) if formal_choices and rng.random() < 0.4 else None
-    if level is None:
-        informal = track.informal
-        level_slug, awaiting, days = "informal", informal.with_roles[-1], informal.response_days
-    else:
-        level_slug, awaiting, days = level.role, level.role, level.response_days
-    due = calendar.add_working_days(raised_on, days)
-    ref = f"DEMO-A{number:03d}"
-    alert_id = insert_alert(
-        store.db,
-        ref=ref,
-        child_id=child_id,
-        track=track.id,
-        category=category.id,
+    formal = track.bypass.allowed and rng.random() < 0.4
+    command = Command(
+        kind="raised", on=raised_on, actor_role=raiser, actor_id=reviewer,
+        level=track.levels[0].role if formal else "informal", category=category.id,
+        gate="Discussed with my line manager, who agreed (demo data)." if formal else "",
+    )
+    recorded = raise_in_transaction(
+        store, child_id=child_id, child_ref=child_ref, track=track.id, command=command,
+        ref=f"DEMO-A{number:03d}",
         concern=f"Demo concern: {category.label.lower()}.",
-        outcome_sought="Demo outcome sought: the plan is put back on track with dates.",
-        raised_on=raised_on,
-        raised_by=reviewer,
-        level=level_slug,
-        awaiting=awaiting,
-        due=due,
+        outcome_sought="Demo outcome sought: the plan is put back on track, with dates.",
     )
-    raiser_role = track.raised_by[0] if track.raised_by else None
-    append_event(
-        store.db,
-        kind="raised",
-        occurred_on=raised_on,
-        actor_id=reviewer,
-        actor_role=raiser_role,
-        child_id=child_id,
-        alert_id=alert_id,
-        data={"level": level_slug, "category": category.id, "due": due.isoformat(),
-              "gate": "Line manager consulted (demo data)." if level else None},
-        reason=f"Demo data: alert raised at {level.label if level else track.informal.label}.",
-    )
+    day = raised_on
+    for step in rng.choices(("respond", "satisfied", "not_satisfied", "stop"),
+                            weights=(4, 2, 2, 3), k=3):
+        day = calendar.add_working_days(day, rng.randint(1, 4))
+        if day > as_of or step == "stop":
+            return
+        row = alert_by_ref(store.db, recorded.ref)
+        assert row is not None
+        state = row.state
+        if state["status"] != "open":
+            return
+        if step == "respond" and state["awaiting"] not in ("", "iro"):
+            act = Command(kind="responded", on=day, actor_role=state["awaiting"],
+                          outcome=rng.choice(OUTCOMES), note="Demo response.")
+        elif step in ("satisfied", "not_satisfied") and state["awaiting"] == "iro":
+            act = Command(kind=step, on=day, actor_role=raiser, actor_id=reviewer)
+        else:
+            continue
+        try:
+            act_in_transaction(store, recorded.ref, act)
+        except AlertRefused:
+            return

@@ -1,0 +1,105 @@
+"""durable_rules, behind one door, with the guardrails it needs.
+
+durable_rules 2.0.28 is the mandated engine and has sharp edges (see DESIGN.md):
+
+- rulesets registered on first use from several threads at once get lost, so they are
+  registered exactly once per process, under a lock;
+- more than 1,024 live sessions crash the process, so every evaluation uses a session id
+  of its own and deletes it in ``finally``;
+- every posted fact needs a unique ``id``;
+- an exception inside an action is swallowed into the session state: we look for it and
+  raise it again;
+- its timers live in memory only, so they are never used: time comes in as a fact.
+
+Actions hand their results back through :func:`emit`; the caller's context (policy,
+calendar, state) is reachable from an action through :func:`context`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from durable.engine import MessageNotHandledException
+from durable.lang import get_host
+
+_lock = threading.Lock()
+_host: Any = None
+_declarers: list[Callable[[], None]] = []
+_counter = itertools.count(1)
+_results: dict[str, list[Any]] = {}
+_contexts: dict[str, Any] = {}
+_fired: dict[str, set[str]] = {}
+
+
+class RuleError(RuntimeError):
+    """A rule's action failed: a bug in the rules, never a user's mistake."""
+
+
+def declares_rulesets(declare: Callable[[], None]) -> Callable[[], None]:
+    """Register a function that declares rulesets; it runs once, when the host starts."""
+    _declarers.append(declare)
+    return declare
+
+
+def _get_host() -> Any:
+    global _host
+    if _host is None:
+        with _lock:
+            if _host is None:
+                for declare in _declarers:
+                    declare()
+                _host = get_host()
+    return _host
+
+
+def emit(c: Any, value: Any) -> None:
+    """Called from an action: add a result to the evaluation that posted this fact."""
+    _results[c.m.sid].append(value)
+
+
+def first_time(c: Any, key: str) -> bool:
+    """True the first time an action asks with ``key`` in this evaluation.
+
+    durable_rules splits a condition with ``|`` into one rule per alternative, so a fact
+    that satisfies two alternatives fires the action twice; actions guard with this.
+    """
+    fired = _fired[c.m.sid]
+    if key in fired:
+        return False
+    fired.add(key)
+    return True
+
+
+def context(c: Any) -> Any:
+    """Called from an action: the Python object the evaluation was given."""
+    return _contexts[c.m.sid]
+
+
+def evaluate(ruleset: str, fact: dict[str, Any], ctx: Any = None) -> list[Any]:
+    """Assert ``fact`` in a fresh session; every rule it matches fires once.
+
+    Returns what the actions emitted, in firing order (empty when no rule matched).
+    """
+    host = _get_host()
+    sid = f"s{next(_counter)}"
+    results: list[Any] = []
+    _results[sid] = results
+    _contexts[sid] = ctx
+    _fired[sid] = set()
+    try:
+        try:
+            host.assert_fact(ruleset, {**fact, "sid": sid, "id": f"{sid}-fact"})
+        except MessageNotHandledException:
+            return []
+        state = host.get_state(ruleset, sid)
+        if state.get("exception"):
+            raise RuleError(f"A rule in {ruleset} failed: {state['exception']}")
+        return list(results)
+    finally:
+        _results.pop(sid, None)
+        _contexts.pop(sid, None)
+        _fired.pop(sid, None)
+        host.delete_state(ruleset, sid)
