@@ -9,7 +9,7 @@ gives the same state, whatever the policy says today.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 INFORMAL = "informal"
@@ -63,9 +63,8 @@ class AlertState:
         return self.is_open and self.awaiting not in ("", REVIEWER)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in asdict(self).items()
-        }
+        values = ((name, getattr(self, name)) for name in _FIELD_NAMES)
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> AlertState:
@@ -76,6 +75,7 @@ class AlertState:
         return cls(**values)
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(AlertState))
 _DATE_FIELDS = (
     "raised_on", "due", "formal_started", "formal_due", "formal_at_risk_on",
     "extension_until", "closed_on", "last_event_on",

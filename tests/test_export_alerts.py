@@ -145,3 +145,18 @@ def test_export_events_command_writes_the_import_format(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "alert,child,track,date,event,level,outcome,by,until,note," \
                                   "category"
+
+
+def test_the_stored_projection_is_the_fold_of_the_log(tmp_path):
+    from db.alerts import all_alerts
+    from db.events import events_for_alert
+    from rules.alert_state import AlertState, apply_event
+
+    store = create_store(tmp_path / "demo.db", "seed-002", demo=True, as_of=D(2026, 11, 23))
+    rows = list(all_alerts(store.db))
+    assert len(rows) >= 5
+    for row in rows:
+        state = AlertState(ref=row.ref, child=row.child_ref, track=row.track)
+        for event in events_for_alert(store.db, row.id):
+            state = apply_event(state, event.kind, event.occurred_on, event.data)
+        assert state.to_json() == row.state

@@ -122,3 +122,20 @@ def test_negative_days_and_dates_outside_the_calendar_are_refused():
         add_working_days(D(2026, 1, 5), -1)
     with pytest.raises(OutsideCalendar, match="outside the years"):
         add_working_days(D(1900, 1, 1), 1)
+
+
+def test_one_at_a_time_and_numpy_agree_on_counting_too():
+    from rules.working_days import default_calendar
+
+    cal = default_calendar()
+    rng = np.random.default_rng(7)
+    a = np.datetime64("2012-01-01") + rng.integers(0, 365 * 20, size=500)
+    b = a + rng.integers(-60, 60, size=500)
+    for x, y in zip(a, b, strict=True):
+        x1, y1 = x.astype(dt.date), y.astype(dt.date)
+        one = np.timedelta64(1, "D")
+        if y1 >= x1:
+            expected = int(np.busday_count(x + one, y + one, busdaycal=cal._busdays))
+        else:
+            expected = -int(np.busday_count(y + one, x + one, busdaycal=cal._busdays))
+        assert working_days_between(x1, y1) == expected
