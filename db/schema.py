@@ -150,6 +150,22 @@ def m002_alert_projection(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m003_sign_in_and_review_form(db: sqlite_utils.Database) -> None:
+    """Local accounts, and the post-review monitoring form with its decisions' timescales."""
+    _run(
+        db,
+        "ALTER TABLE staff ADD COLUMN password_hash TEXT",
+        "ALTER TABLE reviews ADD COLUMN data TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE reviews ADD COLUMN recorded_on TEXT",
+        "ALTER TABLE reviews ADD COLUMN decisions_sent_on TEXT",
+        "ALTER TABLE reviews ADD COLUMN reply_due TEXT",
+        "ALTER TABLE reviews ADD COLUMN reply_status TEXT",
+        "ALTER TABLE reviews ADD COLUMN next_check_on TEXT",
+        "CREATE INDEX idx_reviews_next_check ON reviews(next_check_on)",
+    )
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events
