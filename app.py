@@ -1,4 +1,4 @@
-"""Streamlit entry point: open the store, then show the screens.
+"""Streamlit entry point: open the store, sign in, then show the screens of the user's role.
 
 Run with ``streamlit run app.py``. The store is ``$IRO_DB`` (default ``data/iro.db``); when
 it does not exist yet it is created with synthetic demo data under ``$IRO_POLICY``
@@ -13,7 +13,9 @@ from pathlib import Path
 import streamlit as st
 
 from db.connection import resolve_db_path
+from ui.auth import current_user, sign_out
 from ui.context import DB_PATH_KEY, friendly_errors, today
+from ui.navigation import pages_for
 from usecases.store import create_store, prepare_store
 
 POLICY_ENV = "IRO_POLICY"
@@ -35,5 +37,12 @@ st.set_page_config(page_title="IRO alerts", layout="wide")
 
 with friendly_errors():
     st.session_state[DB_PATH_KEY] = start_store(str(resolve_db_path()))
-    navigation = st.navigation([st.Page("pages/home.py", title="Home", default=True)])
+    user = current_user()
+    if user is not None:
+        with st.sidebar:
+            st.write(f"Signed in as **{user.name}**, {user.role_name}")
+            if st.button("Sign out", key="sign_out"):
+                sign_out()
+                st.rerun()
+    navigation = st.navigation(pages_for(user))
     navigation.run()

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 from collections.abc import Callable, Sequence
 
 from tabulate import tabulate
 
+from db.accounts import staff_list
 from db.connection import DB_PATH_ENV, resolve_db_path
 from db.queries import store_counts
 from rules.ladder_text import ladder_rows
 from rules.policy import PolicyInvalid, check_policy_file, load_preset, preset_ids, preset_path
 from rules.roles import role_name
+from usecases.accounts import add_user, set_password
 from usecases.alerts import sweep
+from usecases.demo import DEMO_PASSWORD, demo_accounts
 from usecases.errors import UserError
 from usecases.export_alerts import (
     alerts_as_csv,
@@ -55,6 +59,9 @@ def cmd_init(args: argparse.Namespace) -> int:
             f"{counts.reviews} reviews, {counts.alerts_open} open alerts. "
             "Everyone in it is invented."
         )
+        print(f"Sign in with the password '{DEMO_PASSWORD}' as, for example:")
+        for account in demo_accounts(store.db):
+            print(f"  {account['role']}: {account['email']}")
     store.db.close()
     return EXIT_OK
 
@@ -100,6 +107,40 @@ def cmd_export_alerts(args: argparse.Namespace) -> int:
 
 def cmd_export_events(args: argparse.Namespace) -> int:
     sys.stdout.write(export_events_csv(_open(args)))
+    return EXIT_OK
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if not sys.stdin.isatty():
+        raise UserError("Give the password on standard input with --password-stdin.")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Password again: ") != first:
+        raise UserError("The two passwords differ; nothing was changed.")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    store = _open(args)
+    password = _read_password(args)
+    add_user(store, name=args.name, email=args.email, role=args.role, password=password,
+             team=args.team, line_manager_email=args.line_manager, as_of=dt.date.today())
+    print(f"Added {args.name} ({role_name(args.role)}); they can sign in as {args.email}.")
+    return EXIT_OK
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    rows = [[r["name"], r["email"], role_name(r["role"]), r["team"] or "-",
+             "yes" if r["can_sign_in"] else "no"] for r in staff_list(_open(args).db)]
+    print(tabulate(rows, headers=["Name", "E-mail", "Role", "Team", "Can sign in"]))
+    return EXIT_OK
+
+
+def cmd_users_set_password(args: argparse.Namespace) -> int:
+    store = _open(args)
+    set_password(store, args.email, _read_password(args), as_of=dt.date.today())
+    print(f"Password set for {args.email}.")
     return EXIT_OK
 
 
@@ -197,6 +238,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--db", help=db_help)
     history.set_defaults(handler=cmd_export_events)
+
+    users = commands.add_parser("users", help="add people who can sign in; set passwords")
+    users_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")
+    add = users_commands.add_parser("add", help="add a member of staff who can sign in")
+    add.add_argument("--db", help=db_help)
+    add.add_argument("--name", required=True)
+    add.add_argument("--email", required=True)
+    add.add_argument("--role", required=True, help="a role slug, e.g. iro or team_manager")
+    add.add_argument("--team", help="the team's name")
+    add.add_argument("--line-manager", help="the line manager's e-mail")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input (else it is asked for)")
+    add.set_defaults(handler=cmd_users_add)
+    listing_users = users_commands.add_parser("list", help="everyone on the staff list")
+    listing_users.add_argument("--db", help=db_help)
+    listing_users.set_defaults(handler=cmd_users_list)
+    password = users_commands.add_parser("set-password", help="set someone's password")
+    password.add_argument("--db", help=db_help)
+    password.add_argument("--email", required=True)
+    password.add_argument("--password-stdin", action="store_true")
+    password.set_defaults(handler=cmd_users_set_password)
 
     policy = commands.add_parser("policy", help="list, show and check policy files")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")

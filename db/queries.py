@@ -54,3 +54,88 @@ def open_alerts_by_level(db: sqlite_utils.Database) -> dict[tuple[str, str], int
         "GROUP BY track, level"
     )
     return {(r["track"], r["level"]): r["n"] for r in rows}
+
+
+_CHILD_SELECT = """
+    SELECT c.id, c.case_ref, c.name, c.date_of_birth, c.legal_status, c.team_id,
+           t.name AS team, sw.name AS social_worker, rv.name AS reviewer, c.reviewer_id,
+           (SELECT r.rag FROM reviews r WHERE r.child_id = c.id
+             ORDER BY r.held_on DESC, r.id DESC LIMIT 1) AS last_rag,
+           (SELECT max(r.held_on) FROM reviews r WHERE r.child_id = c.id) AS last_review,
+           (SELECT count(*) FROM alerts a WHERE a.child_id = c.id AND a.status = 'open')
+               AS open_alerts
+    FROM children c
+    LEFT JOIN teams t ON t.id = c.team_id
+    LEFT JOIN staff sw ON sw.id = c.social_worker_id
+    LEFT JOIN staff rv ON rv.id = c.reviewer_id"""
+
+
+def children_list(
+    db: sqlite_utils.Database, *, reviewer_id: int | None = None, team_id: int | None = None
+) -> list[dict]:
+    """Children, optionally one reviewer's caseload or one team's, by case reference."""
+    where, params = [], []
+    if reviewer_id is not None:
+        where.append("c.reviewer_id = ?")
+        params.append(reviewer_id)
+    if team_id is not None:
+        where.append("c.team_id = ?")
+        params.append(team_id)
+    sql = _CHILD_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    return list(db.query(sql + " ORDER BY c.case_ref", params))
+
+
+def child_by_case_ref(db: sqlite_utils.Database, case_ref: str) -> dict | None:
+    rows = list(db.query(_CHILD_SELECT + " WHERE c.case_ref = ?", [case_ref]))
+    return rows[0] if rows else None
+
+
+def reviews_of_child(db: sqlite_utils.Database, child_id: int) -> list[dict]:
+    return list(db.query(
+        """SELECT r.*, s.name AS reviewer FROM reviews r LEFT JOIN staff s ON s.id = r.reviewer_id
+           WHERE r.child_id = ? ORDER BY r.held_on DESC, r.id DESC""", [child_id]))
+
+
+_ALERT_SELECT = """
+    SELECT a.id, a.ref, a.track, a.category, a.status, a.level, a.awaiting, a.due,
+           a.raised_on, a.formal_due, a.closed_on, a.concern, a.outcome_sought, a.state,
+           c.case_ref AS child_ref, c.name AS child_name, c.team_id, t.name AS team,
+           s.name AS raised_by_name, a.raised_by
+    FROM alerts a JOIN children c ON c.id = a.child_id
+    LEFT JOIN teams t ON t.id = c.team_id
+    LEFT JOIN staff s ON s.id = a.raised_by"""
+
+
+def alerts_of_child(db: sqlite_utils.Database, child_id: int) -> list[dict]:
+    return list(db.query(_ALERT_SELECT + " WHERE a.child_id = ? ORDER BY a.raised_on DESC",
+                         [child_id]))
+
+
+def alert_detail(db: sqlite_utils.Database, ref: str) -> dict | None:
+    rows = list(db.query(_ALERT_SELECT + " WHERE a.ref = ?", [ref]))
+    return rows[0] if rows else None
+
+
+def alerts_awaiting_role(db: sqlite_utils.Database, role: str) -> list[dict]:
+    """Open alerts whose next move is this role's, soonest due first."""
+    return list(db.query(
+        _ALERT_SELECT + " WHERE a.status = 'open' AND a.awaiting = ? ORDER BY a.due, a.ref",
+        [role]))
+
+
+def alerts_raised_by(db: sqlite_utils.Database, staff_id: int, open_only: bool = True) -> list:
+    sql = _ALERT_SELECT + " WHERE a.raised_by = ?"
+    if open_only:
+        sql += " AND a.status = 'open'"
+    return list(db.query(sql + " ORDER BY a.due IS NULL, a.due, a.ref", [staff_id]))
+
+
+def alerts_of_reviewer_children(db: sqlite_utils.Database, staff_id: int) -> list[dict]:
+    """Open alerts on the children this reviewer reviews (whoever raised them)."""
+    return list(db.query(
+        _ALERT_SELECT + " WHERE a.status = 'open' AND c.reviewer_id = ? "
+        "ORDER BY a.due IS NULL, a.due, a.ref", [staff_id]))
+
+
+def staff_names(db: sqlite_utils.Database) -> dict[int, str]:
+    return {r["id"]: r["name"] for r in db.query("SELECT id, name FROM staff")}

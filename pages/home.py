@@ -7,15 +7,22 @@ import streamlit as st
 from db.queries import open_alerts_by_level, store_counts
 from rules.ladder_text import ladder_rows
 from rules.roles import role_name
+from ui.auth import require_user
 from ui.context import current_store, today
 from ui.format import plural, uk_date
+from usecases.alert_lists import waiting_on
 
 store = current_store()
+user = require_user()
 policy = store.policy
 counts = store_counts(store.db)
 
 st.title("IRO alerts and escalation")
-st.caption(f"Today is {uk_date(today())}.")
+st.caption(f"Today is {uk_date(today())}. Signed in as {user.name}, {user.role_name}.")
+waiting = waiting_on(store, user, today())
+if waiting:
+    st.warning(f"{plural(len(waiting), 'alert')} waiting for you.")
+    st.page_link("pages/alerts.py", label="See your alerts", icon=":material/campaign:")
 
 st.subheader(f"Policy in force: {policy.authority}")
 st.write(policy.summary)
@@ -48,7 +55,7 @@ for track in policy.tracks.values():
     slugs = ["informal", *(level.role for level in track.levels)]
     for row, slug in zip(rows, slugs, strict=True):
         row["Open alerts now"] = str(open_by_level.get((track.id, slug), 0))
-    st.dataframe(rows, hide_index=True, use_container_width=True)
+    st.dataframe(rows, hide_index=True, width="stretch")
 
 if policy.cafcass_gate is not None:
     told = " or ".join(role_name(r) for r in policy.cafcass_gate.notify)

@@ -28,7 +28,14 @@ from durable.lang import m, ruleset, when_all
 from rules import alert_transitions as t
 from rules.alert_state import INFORMAL, OUTCOMES, AlertState, apply_event
 from rules.alert_transitions import Command, NewEvent, Situation
-from rules.engine import context, declares_rulesets, emit, evaluate, first_time
+from rules.engine import (
+    context,
+    declares_rulesets,
+    emit,
+    evaluate,
+    every_fact_is_handled,
+    first_time,
+)
 from rules.policy import Gate, Policy
 from rules.roles import role_name
 from rules.working_days import WorkingCalendar
@@ -89,6 +96,7 @@ def _declare() -> None:
         addressee_only = addressee_only | (m.cmd == kind)
 
     with ruleset("alert_commands"):
+        every_fact_is_handled()
         # raising
         when_all((m.cmd == "raised") & (m.is_new == True) & (m.target == "informal")
                  & (m.by_reviewer == True) & (m.category_ok == True)
@@ -180,6 +188,7 @@ def _declare() -> None:
                  & (m.by_addressee == True))(_accept(t.note))
 
     with ruleset("alert_clock"):
+        every_fact_is_handled()
         silent = ((m.open == True) & (m.awaiting_manager == True) & (m.silence_on > 0)
                   & (m.today >= m.silence_on))
         when_all(silent & (m.stage == "formal") & (m.on_silence == "escalate")

@@ -9,7 +9,11 @@ durable_rules 2.0.28 is the mandated engine and has sharp edges (see DESIGN.md):
 - every posted fact needs a unique ``id``;
 - an exception inside an action is swallowed into the session state: we look for it and
   raise it again;
-- its timers live in memory only, so they are never used: time comes in as a fact.
+- its timers live in memory only, so they are never used: time comes in as a fact;
+- a fact that no rule matches leaves a session that can neither be deleted (deleting it
+  crashes the process with a segmentation fault) nor kept (1,024 of them exhaust its
+  memory): so every ruleset declares :func:`every_fact_is_handled`, a rule that matches
+  every fact :func:`evaluate` posts and does nothing.
 
 Actions hand their results back through :func:`emit`; the caller's context (policy,
 calendar, state) is reachable from an action through :func:`context`.
@@ -23,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from durable.engine import MessageNotHandledException
-from durable.lang import get_host
+from durable.lang import get_host, m, when_all
 
 _lock = threading.Lock()
 _host: Any = None
@@ -39,9 +43,26 @@ class RuleError(RuntimeError):
 
 
 def declares_rulesets(declare: Callable[[], None]) -> Callable[[], None]:
-    """Register a function that declares rulesets; it runs once, when the host starts."""
-    _declarers.append(declare)
+    """Register a function that declares rulesets; it runs once, when the host starts.
+
+    A module imported after the host started (a later feature's rules) is registered at
+    once, under the same lock.
+    """
+    with _lock:
+        _declarers.append(declare)
+        if _host is not None:
+            declare()
+            get_host()  # registers the rulesets declared since the host started
     return declare
+
+
+def _handled(c: Any) -> None:
+    """The catch-all rule's action: nothing to do; the fact just must not go unhandled."""
+
+
+def every_fact_is_handled() -> None:
+    """Call inside each ``with ruleset(...)`` block: see the module's note on unmatched facts."""
+    when_all(m.evaluated == 1)(_handled)
 
 
 def _get_host() -> Any:
@@ -91,9 +112,10 @@ def evaluate(ruleset: str, fact: dict[str, Any], ctx: Any = None) -> list[Any]:
     _fired[sid] = set()
     try:
         try:
-            host.assert_fact(ruleset, {**fact, "sid": sid, "id": f"{sid}-fact"})
-        except MessageNotHandledException:
-            return []
+            host.assert_fact(ruleset, {**fact, "evaluated": 1, "sid": sid, "id": f"{sid}-fact"})
+        except MessageNotHandledException as exc:  # every_fact_is_handled() was forgotten
+            raise RuleError(f"Ruleset {ruleset} has no catch-all rule; add "
+                            "every_fact_is_handled() to it.") from exc
         state = host.get_state(ruleset, sid)
         if state.get("exception"):
             raise RuleError(f"A rule in {ruleset} failed: {state['exception']}")

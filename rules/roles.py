@@ -35,6 +35,8 @@ LINE_MANAGER = "line_manager"
 
 #: Roles that chair reviews or conferences and so raise alerts.
 REVIEWER_ROLES: tuple[str, ...] = ("iro", "cp_chair")
+#: Who works the reviewer's screens: the chairs, and the principal IRO who manages them.
+ACTS_AS_REVIEWER: frozenset[str] = frozenset({"iro", "cp_chair", "principal_iro"})
 
 
 def role_name(slug: str) -> str:

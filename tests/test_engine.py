@@ -58,6 +58,8 @@ def test_an_exception_in_an_action_is_raised_not_swallowed():
         @engine.declares_rulesets
         def declare():
             with ruleset("broken_for_test"):
+                engine.every_fact_is_handled()
+
                 @when_all(m.kind == "boom")
                 def explode(c):
                     raise ValueError("deliberate")
@@ -80,3 +82,24 @@ def test_thousands_of_evaluations_leave_no_session_behind():
                           actor_role="iro", level="informal", category="care_planning")
         assert len(decide_command(policy, calendar, alert, command).events) == 1
     assert engine._results == {} and engine._contexts == {} and engine._fired == {}
+
+
+def test_unmatched_facts_are_handled_and_late_rulesets_are_registered():
+    result = _run_python("""
+        from durable.lang import m, ruleset, when_all
+        from rules import engine
+        import rules.alert_rules  # starts the host with the alert rulesets
+        from rules.alert_rules import decide_command
+        engine.evaluate("alert_clock", {"today": 1})  # host is up; nothing matches
+        @engine.declares_rulesets
+        def declare():
+            with ruleset("late_for_test"):
+                engine.every_fact_is_handled()
+                @when_all(m.x == 1)
+                def one(c):
+                    engine.emit(c, "one")
+        results = [engine.evaluate("late_for_test", {"x": n % 2}) for n in range(2100)]
+        print(sum(1 for r in results if r == ["one"]), sum(1 for r in results if r == []))
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["1050", "1050"]

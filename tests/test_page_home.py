@@ -6,30 +6,28 @@ from streamlit.testing.v1 import AppTest
 
 from db.connection import open_db
 from db.queries import store_counts
-from usecases.store import create_store
-
-AS_OF = "2026-11-23"
-
-
-def _app(monkeypatch, db_path) -> AppTest:
-    monkeypatch.setenv("IRO_DB", str(db_path))
-    monkeypatch.setenv("IRO_AS_OF", AS_OF)
-    at = AppTest.from_file("../app.py", default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
+from tests.page_support import AS_OF, app, user_with_role
+from usecases.store import create_store, open_store
 
 
 def test_first_run_creates_a_demo_store_under_seed_001(monkeypatch, tmp_path):
     db_path = tmp_path / "first-run.db"
-    at = _app(monkeypatch, db_path)
+    monkeypatch.setenv("IRO_DB", str(db_path))
+    monkeypatch.setenv("IRO_AS_OF", AS_OF.isoformat())
+    at = AppTest.from_file("../app.py", default_timeout=60)
+    at.run()
+    assert not at.exception
     assert db_path.exists()
+    assert at.title[0].value == "Sign in"
+    store = open_store(db_path)
+    assert store.policy.id == "seed-001"
+    at.session_state["user"] = user_with_role(store, "iro")
+    at.run()
+    at.switch_page("pages/home.py").run()
     assert at.title[0].value == "IRO alerts and escalation"
     assert any("seed-001" in c.value for c in at.caption)
-    assert "Today is 23 Nov 2026." in [c.value for c in at.caption]
-    db = open_db(db_path)
-    counts = store_counts(db)
-    db.close()
+    assert any("Today is 23 Nov 2026." in c.value for c in at.caption)
+    counts = store_counts(store.db)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Children"] == str(counts.children) == "60"
     assert metrics["Open alerts"] == str(counts.alerts_open)
@@ -37,9 +35,8 @@ def test_first_run_creates_a_demo_store_under_seed_001(monkeypatch, tmp_path):
 
 
 def test_home_shows_the_ladder_of_the_policy_in_force(monkeypatch, tmp_path):
-    db_path = tmp_path / "s.db"
-    create_store(db_path, "seed-003", demo=True, as_of=__import__("datetime").date(2026, 11, 23))
-    at = _app(monkeypatch, db_path)
+    store = create_store(tmp_path / "s.db", "seed-003", demo=True, as_of=AS_OF)
+    at = app(monkeypatch, store, user_with_role(store, "team_manager"))
     assert "Northamptonshire" in at.subheader[0].value
     ladder = at.dataframe[0].value
     assert list(ladder["Who responds"])[1:] == [
@@ -48,9 +45,17 @@ def test_home_shows_the_ladder_of_the_policy_in_force(monkeypatch, tmp_path):
     assert set(ladder["Response time"][1:]) == {"5 working days"}
     assert set(ladder["If no response"][1:-1]) == {"The reviewer is prompted to decide"}
     open_now = sum(int(n) for df in at.dataframe for n in df.value["Open alerts now"])
-    db = open_db(db_path)
-    assert open_now == store_counts(db).alerts_open
-    db.close()
+    assert open_now == store_counts(store.db).alerts_open
+
+
+def test_home_says_what_is_waiting_for_you(monkeypatch, tmp_path):
+    store = create_store(tmp_path / "s.db", "seed-001", demo=True, as_of=AS_OF)
+    waiting = next(store.db.query(
+        "SELECT awaiting, count(*) AS n FROM alerts WHERE status = 'open' AND awaiting "
+        "NOT IN ('iro', '') GROUP BY awaiting ORDER BY n DESC LIMIT 1"))
+    at = app(monkeypatch, store, user_with_role(store, waiting["awaiting"]))
+    n = waiting["n"]
+    assert at.warning[0].value == f"{n} alert{'s' if n != 1 else ''} waiting for you."
 
 
 def test_a_file_that_is_not_a_store_gives_a_plain_message(monkeypatch, tmp_path):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import streamlit as st
 
+from db.connection import resolve_db_path
 from usecases.errors import UserError
 from usecases.store import Store, open_store
 
@@ -19,6 +21,7 @@ AS_OF_ENV = "IRO_AS_OF"
 DB_PATH_KEY = "db_path"
 
 log = logging.getLogger("iro.ui")
+T = TypeVar("T")
 
 
 def today() -> dt.date:
@@ -31,7 +34,18 @@ def today() -> dt.date:
 
 def current_store() -> Store:
     """This session thread's connection to the store ``app.py`` opened."""
-    return open_store(Path(st.session_state[DB_PATH_KEY]))
+    path = st.session_state.get(DB_PATH_KEY) or resolve_db_path()
+    return open_store(Path(path))
+
+
+def or_stop(action: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run ``action``; if it refuses with a UserError, show why and stop the page there."""
+    try:
+        return action(*args, **kwargs)
+    except UserError as exc:
+        st.error(str(exc))
+        st.stop()
+        raise  # st.stop() does not return; this keeps type checkers honest
 
 
 @contextmanager

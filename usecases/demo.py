@@ -11,16 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
+import sqlite_utils
+
+from db.accounts import set_password_hash
 from db.alerts import alert_by_ref
 from db.connection import write_transaction
 from db.events import append_event
 from db.people import insert_child, insert_review, insert_staff, insert_team
+from db.settings import get_setting, set_setting
 from rules.alert_state import OUTCOMES
 from rules.alert_transitions import Command
 from rules.roles import role_name
 from rules.working_days import WorkingCalendar
+from usecases.accounts import hash_password
 from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction, sweep
 
 if TYPE_CHECKING:
@@ -48,6 +54,11 @@ REVIEWING_TEAM = ("Independent Reviewing Service", "Quality Assurance")
 SENIOR_TEAM = ("Senior Leadership", "Children's Services")
 CHILDREN = 60
 DEMO_AUTHORITY_DOMAIN = "demo-authority.invalid"
+#: Every demo account signs in with this password (demo stores only; never a real one).
+DEMO_PASSWORD = "demo-password"
+DEMO_SETTING = "demo"
+#: The roles whose demo accounts the README and the sign-in page suggest.
+SUGGESTED_ROLES = ("iro", "cp_chair", "team_manager", "service_manager", "head_of_service")
 
 #: Senior roles in the order each line-manages the one before it.
 SENIORITY = (
@@ -93,11 +104,32 @@ def add_demo_data(store: Store, *, as_of: dt.date) -> None:
     names = _Names(rng)
     calendar = store.calendar
     with write_transaction(store.db):
+        set_setting(store.db, DEMO_SETTING, "1")
         people, sw_teams = _add_teams_and_staff(store, policy, names, as_of)
         _add_children_reviews_and_alerts(
             store, policy, calendar, rng, names, people, sw_teams, as_of
         )
     sweep(store, as_of)
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    """One argon2 hash shared by every demo account: hashing is slow on purpose."""
+    return hash_password(DEMO_PASSWORD)
+
+
+def demo_accounts(db: sqlite_utils.Database) -> list[dict[str, str]]:
+    """One demo account per suggested role: who to sign in as to see each screen."""
+    if get_setting(db, DEMO_SETTING) != "1":
+        return []
+    accounts = []
+    for role in SUGGESTED_ROLES:
+        rows = list(db.query("SELECT name, email FROM staff WHERE role = ? ORDER BY id LIMIT 1",
+                             [role]))
+        if rows:
+            accounts.append({"role": role_name(role), "name": rows[0]["name"],
+                             "email": rows[0]["email"]})
+    return accounts
 
 
 def _email(first: str, last: str) -> str:
@@ -122,6 +154,7 @@ def _staff(
         team_id=team_id,
         line_manager_id=line_manager_id,
     )
+    set_password_hash(store.db, staff_id, _demo_password_hash())
     people.add(role, staff_id, team_id)
     append_event(
         store.db,

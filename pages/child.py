@@ -1,0 +1,68 @@
+"""One child: details, reviews with their judgement, alerts, and the chronology."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.auth import is_reviewer, require_user
+from ui.context import current_store, or_stop
+from ui.format import uk_date
+from ui.widgets import RAG_WORDS, link_to_alert
+from usecases.children import child_record
+
+store = current_store()
+user = require_user()
+case_ref = st.query_params.get("child", "")
+if not case_ref:
+    st.info("Choose a child from the Children page.")
+    st.page_link("pages/children.py", label="Children")
+    st.stop()
+
+record = or_stop(child_record, store, case_ref)
+child = record.child
+st.title(f"{child['name']} ({child['case_ref']})")
+cols = st.columns(4)
+cols[0].markdown(f"**Status**  \n{record.status}")
+cols[1].markdown(f"**Date of birth**  \n{uk_date(child['date_of_birth'], 'Not recorded')}")
+cols[2].markdown(f"**Team**  \n{child['team'] or '-'}  \n**Social worker**  \n"
+                 f"{child['social_worker'] or '-'}")
+cols[3].markdown(f"**IRO or CP chair**  \n{child['reviewer'] or '-'}")
+
+if is_reviewer(user):
+    actions = st.columns(2)
+    with actions[0]:
+        st.page_link("pages/record_review.py", label="Record a review for this child",
+                     query_params={"child": case_ref}, icon=":material/edit_note:")
+    with actions[1]:
+        st.page_link("pages/raise_alert.py", label="Raise an alert for this child",
+                     query_params={"child": case_ref}, icon=":material/campaign:")
+
+st.subheader("Reviews")
+if record.reviews:
+    st.dataframe(
+        [{"Date": uk_date(r["held_on"]),
+          "Kind": "CP conference" if r["kind"] == "cp_conference" else "Looked-after review",
+          "Judgement": RAG_WORDS.get(r["rag"], "-"), "Reviewer": r["reviewer"] or "-",
+          "Summary": r["summary"]} for r in record.reviews],
+        hide_index=True, width="stretch",
+    )
+else:
+    st.write("No review recorded yet.")
+
+st.subheader("Alerts")
+if not record.alerts:
+    st.write("No alert raised for this child.")
+for alert in record.alerts:
+    cols = st.columns([3, 3, 2])
+    with cols[0]:
+        link_to_alert(alert["ref"])
+    cols[1].write(alert["level_name"])
+    cols[2].write({"open": "Open", "resolved": "Resolved", "withdrawn": "Withdrawn"}[
+        alert["status"]])
+
+st.subheader("Chronology")
+st.dataframe(
+    [{"Date": uk_date(e["on"]), "What": e["what"], "Alert": e["alert"], "Who": e["who"],
+      "Details": e["details"]} for e in record.chronology],
+    hide_index=True, width="stretch",
+)

@@ -1,0 +1,37 @@
+"""Children: the caseload, with each child's last judgement and open alerts."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.auth import require_user
+from ui.context import current_store
+from ui.format import uk_date
+from ui.widgets import RAG_WORDS, link_to_child
+from usecases.children import STATUS_WORDS, children_for
+
+store = current_store()
+user = require_user()
+
+title, children = children_for(store, user)
+st.title("Children")
+st.subheader(title)
+search = st.text_input("Find a child by name or case reference", key="child_search")
+if search:
+    needle = search.strip().lower()
+    children = [c for c in children if needle in c["name"].lower()
+                or needle in c["case_ref"].lower()]
+if not children:
+    st.write("No children to show." if not search else f"No child matches '{search}'.")
+header = st.columns([3, 2, 2, 2, 1])
+for col, text in zip(header, ("Child", "Status", "Last review", "Judgement", "Open alerts"),
+                     strict=True):
+    col.markdown(f"**{text}**")
+for child in children:
+    cols = st.columns([3, 2, 2, 2, 1])
+    with cols[0]:
+        link_to_child(child["case_ref"], f"{child['name']} ({child['case_ref']})")
+    cols[1].write(STATUS_WORDS[child["legal_status"]])
+    cols[2].write(uk_date(child["last_review"], "-"))
+    cols[3].write(RAG_WORDS.get(child["last_rag"], "-"))
+    cols[4].write(str(child["open_alerts"]))

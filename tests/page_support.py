@@ -1,0 +1,58 @@
+"""Driving the app headless with Streamlit's AppTest, as a signed-in person."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from usecases.accounts import SignedInUser, authenticate
+from usecases.demo import DEMO_PASSWORD
+from usecases.store import Store, create_store
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+AS_OF = dt.date(2026, 11, 23)
+
+
+def demo_store(tmp_path: Path, policy_id: str = "seed-001") -> Store:
+    return create_store(tmp_path / "app.db", policy_id, demo=True, as_of=AS_OF)
+
+
+def user_with_role(store: Store, role: str) -> SignedInUser:
+    row = next(store.db.query("SELECT email FROM staff WHERE role = ? ORDER BY id LIMIT 1",
+                              [role]))
+    user = authenticate(store, row["email"], DEMO_PASSWORD)
+    assert user is not None
+    return user
+
+
+def app(monkeypatch, store: Store, user: SignedInUser | None = None) -> AppTest:
+    monkeypatch.setenv("IRO_DB", str(store.path))
+    monkeypatch.setenv("IRO_AS_OF", AS_OF.isoformat())
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if user is not None:
+        at.session_state["user"] = user
+        at.run()
+        at.switch_page("app.py")  # the entry point, as the browser lands after signing in
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(at: AppTest, page: str, **query: str) -> AppTest:
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything written on the page, for looking up a phrase."""
+    parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info",
+                                  "warning", "error", "success", "text")
+             for e in getattr(at, kind)]
+    return "\n".join(str(p) for p in parts)

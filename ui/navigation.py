@@ -1,0 +1,49 @@
+"""The screens each role sees. Only screens that work are listed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from rules.roles import ACTS_AS_REVIEWER
+from usecases.accounts import SignedInUser
+
+SIGN_IN = "pages/sign_in.py"
+
+
+@dataclass(frozen=True)
+class Screen:
+    path: str
+    title: str
+    visible: bool = True
+    default: bool = False
+
+
+def screens_for(user: SignedInUser | None) -> list[Screen]:
+    """This person's screens; hidden ones are reached through links, not the menu."""
+    if user is None:
+        return [Screen(SIGN_IN, "Sign in", default=True)]
+    screens = [
+        Screen("pages/home.py", "Home", default=True),
+        Screen("pages/alerts.py", "Alerts"),
+        Screen("pages/children.py", "Children"),
+    ]
+    if user.role in ACTS_AS_REVIEWER:
+        screens += [
+            Screen("pages/record_review.py", "Record a review"),
+            Screen("pages/raise_alert.py", "Raise an alert"),
+        ]
+    return [
+        *screens,
+        Screen("pages/child.py", "Child", visible=False),
+        Screen("pages/alert.py", "Alert", visible=False),
+    ]
+
+
+def pages_for(user: SignedInUser | None) -> list[st.Page]:
+    return [
+        st.Page(s.path, title=s.title, default=s.default,
+                visibility="visible" if s.visible else "hidden")
+        for s in screens_for(user)
+    ]
