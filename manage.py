@@ -23,7 +23,6 @@ from rules.ladder_text import ladder_rows
 from rules.policy import PolicyInvalid, check_policy_file, load_preset, preset_ids, preset_path
 from rules.roles import role_name
 from usecases.accounts import add_user, set_password
-from usecases.alerts import sweep
 from usecases.demo import DEMO_PASSWORD, demo_accounts
 from usecases.errors import UserError
 from usecases.export_alerts import (
@@ -35,6 +34,7 @@ from usecases.export_alerts import (
 from usecases.import_events import COLUMNS as IMPORT_COLUMNS
 from usecases.import_events import import_events
 from usecases.store import Store, create_store, open_store, prepare_store
+from usecases.sweeping import sweep_all
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -92,7 +92,7 @@ def cmd_import_events(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     store = _open(args)
-    for record in sweep(store, _as_of(args.as_of)):
+    for record in sweep_all(store, _as_of(args.as_of)):
         print(json.dumps(record))
     return EXIT_OK
 

@@ -27,7 +27,8 @@ from rules.alert_transitions import Command
 from rules.roles import role_name
 from rules.working_days import WorkingCalendar
 from usecases.accounts import hash_password
-from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction, sweep
+from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
+from usecases.sweeping import sweep_all
 
 if TYPE_CHECKING:
     from rules.policy import Policy, Track
@@ -109,7 +110,7 @@ def add_demo_data(store: Store, *, as_of: dt.date) -> None:
         _add_children_reviews_and_alerts(
             store, policy, calendar, rng, names, people, sw_teams, as_of
         )
-    sweep(store, as_of)
+    sweep_all(store, as_of)
 
 
 @lru_cache(maxsize=1)
