@@ -139,3 +139,16 @@ def alerts_of_reviewer_children(db: sqlite_utils.Database, staff_id: int) -> lis
 
 def staff_names(db: sqlite_utils.Database) -> dict[int, str]:
     return {r["id"]: r["name"] for r in db.query("SELECT id, name FROM staff")}
+
+
+def reviews_awaiting_reply(db: sqlite_utils.Database, team_id: int | None) -> list[dict]:
+    """Reviews whose decisions wait for a team manager's reply (one team, or all)."""
+    sql = """SELECT r.id, r.held_on, r.kind, r.rag, r.reply_due, r.reply_status,
+                    c.case_ref, c.name AS child_name
+             FROM reviews r JOIN children c ON c.id = r.child_id
+             WHERE r.reply_status IN ('awaiting', 'overdue')"""
+    params: list = []
+    if team_id is not None:
+        sql += " AND c.team_id = ?"
+        params.append(team_id)
+    return list(db.query(sql + " ORDER BY r.reply_due, r.id", params))

@@ -6,8 +6,10 @@ import streamlit as st
 
 from ui.auth import is_reviewer, require_user
 from ui.context import current_store, today
-from ui.widgets import due_text, link_to_alert
+from ui.format import uk_date
+from ui.widgets import due_text, link_to_alert, link_to_child
 from usecases.alert_lists import open_on_reviewer_children, waiting_for_role, waiting_on
+from usecases.children import decisions_waiting_for
 
 store = current_store()
 user = require_user()
@@ -41,3 +43,13 @@ if is_reviewer(user):
 else:
     st.subheader(f"Waiting for you ({user.role_name})")
     show(waiting_for_role(store, user.role, as_of), "Nothing is waiting for you at the moment.")
+    decisions = decisions_waiting_for(store, user)
+    if decisions:
+        st.subheader("Review decisions waiting for your reply")
+        for review in decisions:
+            cols = st.columns([4, 3, 3])
+            with cols[0]:
+                link_to_child(review["case_ref"], f"{review['child_name']} "
+                                                  f"({review['case_ref']})")
+            cols[1].write(f"Review of {uk_date(review['held_on'])}")
+            cols[2].write(f"Reply due by {uk_date(review['reply_due'])}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.auth import is_reviewer, require_user
-from ui.context import current_store, or_stop
+from ui.context import current_store, or_stop, today
 from ui.format import uk_date
 from ui.widgets import RAG_WORDS, link_to_alert
-from usecases.children import child_record
+from usecases.children import REPLY_WORDS, child_record, review_decisions_text
+from usecases.errors import UserError
+from usecases.reviews import REPLY_ROLES, reply_to_decisions
 
 store = current_store()
 user = require_user()
@@ -43,11 +45,34 @@ if record.reviews:
         [{"Date": uk_date(r["held_on"]),
           "Kind": "CP conference" if r["kind"] == "cp_conference" else "Looked-after review",
           "Judgement": RAG_WORDS.get(r["rag"], "-"), "Reviewer": r["reviewer"] or "-",
+          "Decisions": REPLY_WORDS.get(r["reply_status"], "-"),
           "Summary": r["summary"]} for r in record.reviews],
         hide_index=True, width="stretch",
     )
 else:
     st.write("No review recorded yet.")
+
+if user.role in REPLY_ROLES:
+    for review in record.awaiting_reply():
+        with st.container(border=True):
+            st.markdown(f"**Decisions of the review of {uk_date(review['held_on'])}** - reply "
+                        f"due by {uk_date(review['reply_due'])}")
+            st.write(review_decisions_text(review))
+            agree = st.radio("Your reply", ["agree", "dispute"], horizontal=True,
+                             key=f"reply_{review['id']}",
+                             format_func={"agree": "I agree the decisions",
+                                          "dispute": "I cannot agree them"}.get)
+            note = st.text_area("Note (say why, if you cannot agree)",
+                                key=f"reply_note_{review['id']}")
+            if st.button("Send my reply", key=f"reply_send_{review['id']}"):
+                try:
+                    done = reply_to_decisions(store, review["id"], agree=agree == "agree",
+                                              note=note, actor_id=user.staff_id,
+                                              actor_role=user.role, on=today())
+                except UserError as refused:
+                    st.error(str(refused))
+                else:
+                    st.success(" ".join(e.reason for e in done.events))
 
 st.subheader("Alerts")
 if not record.alerts:

@@ -59,3 +59,46 @@ def test_unknown_child_says_so(monkeypatch, tmp_path):
     at = open_page(app(monkeypatch, store, user_with_role(store, "iro")), "pages/child.py",
                    child="NOPE")
     assert at.error[0].value == "There is no child with case reference NOPE."
+
+
+def test_team_manager_replies_to_review_decisions_from_the_child_page(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    manager = user_with_role(store, "team_manager")
+    waiting = list(store.db.query(
+        "SELECT r.id, c.case_ref FROM reviews r JOIN children c ON c.id = r.child_id "
+        "WHERE r.reply_status IN ('awaiting', 'overdue') AND c.team_id = ?",
+        [manager.team_id]))
+    if not waiting:  # make one: a review recorded today waits five working days
+        import datetime as dt
+
+        from tests.page_support import AS_OF
+        from usecases.reviews import PARTICIPATION, ReviewForm, record_review
+
+        child = next(store.db.query("SELECT id, case_ref, reviewer_id FROM children WHERE "
+                                    "team_id = ? AND legal_status = 'looked_after' LIMIT 1",
+                                    [manager.team_id]))
+        form = ReviewForm(
+            child_id=child["id"], kind="lac_review", held_on=AS_OF - dt.timedelta(days=1),
+            rag="green", progress="On track.", participation=next(iter(PARTICIPATION)),
+            documents={d.id: {"present": True, "up_to_date": True, "adequate": True}
+                       for d in store.policy.key_documents},
+            decisions="Carry on with the plan.")
+        record_review(store, form, actor_id=child["reviewer_id"], actor_role="iro",
+                      recorded_on=AS_OF)
+        waiting = [{"id": None, "case_ref": child["case_ref"]}]
+    case_ref = waiting[0]["case_ref"]
+    alerts_page = open_page(app(monkeypatch, store, manager), "pages/alerts.py")
+    assert "Review decisions waiting for your reply" in texts(alerts_page)
+    at = open_page(app(monkeypatch, store, manager), "pages/child.py", child=case_ref)
+    review_id = next(store.db.query(
+        "SELECT r.id FROM reviews r JOIN children c ON c.id = r.child_id WHERE c.case_ref = ? "
+        "AND r.reply_status IN ('awaiting', 'overdue')", [case_ref]))["id"]
+    at.radio(key=f"reply_{review_id}").set_value("dispute")
+    at.button(key=f"reply_send_{review_id}").click().run()
+    assert "Say which decisions cannot be agreed and why" in at.error[0].value
+    at.text_area(key=f"reply_note_{review_id}").input("The contact decision needs a panel.")
+    at.button(key=f"reply_send_{review_id}").click().run()
+    status = store.db.execute("SELECT reply_status FROM reviews WHERE id = ?",
+                              [review_id]).fetchone()[0]
+    assert status == "disputed"
+    assert "disputed the decisions" in at.success[0].value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from db.events import events_for_child
@@ -9,6 +10,7 @@ from db.queries import (
     alerts_of_child,
     child_by_case_ref,
     children_list,
+    reviews_awaiting_reply,
     reviews_of_child,
     staff_names,
 )
@@ -17,6 +19,7 @@ from rules.roles import REVIEWER_ROLES, role_name
 from usecases.accounts import SignedInUser
 from usecases.alert_view import EVENT_WORDS
 from usecases.errors import UserError
+from usecases.reviews import REPLY_ROLES
 from usecases.store import Store
 
 TEAM_ROLES = frozenset({"social_worker", "practice_manager", "team_manager"})
@@ -52,6 +55,29 @@ class ChildRecord:
     alerts: list[dict]
     chronology: list[dict]
 
+    def awaiting_reply(self) -> list[dict]:
+        """Reviews whose decisions still wait for the team manager's reply."""
+        return [r for r in self.reviews if r["reply_status"] in ("awaiting", "overdue")]
+
+
+REPLY_WORDS = {
+    "awaiting": "Waiting for the team manager",
+    "overdue": "Reply overdue",
+    "agreed": "Agreed",
+    "disputed": "Disputed",
+    "agreed_by_silence": "Taken as agreed (no reply)",
+    None: "-",
+}
+
+
+def decisions_waiting_for(store: Store, user: SignedInUser) -> list[dict]:
+    """Review decisions this manager should answer: their team's, or all for a service
+    manager (who is above teams)."""
+    if user.role not in REPLY_ROLES:
+        return []
+    team = user.team_id if user.role in ("team_manager", "practice_manager") else None
+    return reviews_awaiting_reply(store.db, team)
+
 
 def child_record(store: Store, case_ref: str) -> ChildRecord:
     child = child_by_case_ref(store.db, case_ref)
@@ -78,3 +104,9 @@ def child_record(store: Store, case_ref: str) -> ChildRecord:
     return ChildRecord(child=child, status=STATUS_WORDS[child["legal_status"]],
                        reviews=reviews_of_child(store.db, child["id"]), alerts=alerts,
                        chronology=chronology)
+
+
+def review_decisions_text(review: dict) -> str:
+    """The decisions as the reviewer wrote them on the monitoring form."""
+    data = json.loads(review.get("data") or "{}")
+    return data.get("decisions") or "(No decisions were written on this review.)"

@@ -28,6 +28,7 @@ from rules.roles import role_name
 from rules.working_days import WorkingCalendar
 from usecases.accounts import hash_password
 from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
+from usecases.reviews import PARTICIPATION, ReviewForm, record_review
 from usecases.sweeping import sweep_all
 
 if TYPE_CHECKING:
@@ -70,6 +71,18 @@ SENIORITY = (
 )
 
 
+@dataclass(frozen=True)
+class _LatestReview:
+    """A child's most recent review, recorded through the monitoring form's use case."""
+
+    child_id: int
+    kind: str
+    held_on: dt.date
+    rag: str
+    reviewer: int
+    reviewer_role: str
+
+
 @dataclass
 class _People:
     """Who the demo made, so later steps can address and link them."""
@@ -104,12 +117,15 @@ def add_demo_data(store: Store, *, as_of: dt.date) -> None:
     rng = random.Random(f"{policy.id}:{as_of.isoformat()}")
     names = _Names(rng)
     calendar = store.calendar
+    latest: list[_LatestReview] = []
     with write_transaction(store.db):
         set_setting(store.db, DEMO_SETTING, "1")
         people, sw_teams = _add_teams_and_staff(store, policy, names, as_of)
         _add_children_reviews_and_alerts(
-            store, policy, calendar, rng, names, people, sw_teams, as_of
+            store, policy, calendar, rng, names, people, sw_teams, as_of, latest
         )
+    for review in latest:
+        _record_latest_review(store, rng, review, as_of)
     sweep_all(store, as_of)
 
 
@@ -214,6 +230,7 @@ def _add_children_reviews_and_alerts(
     people: _People,
     sw_teams: list[int],
     as_of: dt.date,
+    latest: list[_LatestReview],
 ) -> None:
     has_cp = "cp" in policy.tracks
     alerts_made = 0
@@ -243,7 +260,8 @@ def _add_children_reviews_and_alerts(
             child_id=child_id,
             reason="Demo data: synthetic child added.",
         )
-        rags = _add_reviews(store, calendar, rng, child_id, reviewer, child_protection, as_of)
+        rags = _add_reviews(store, calendar, rng, child_id, reviewer, child_protection, as_of,
+                            latest)
         track_id = "cp" if child_protection else "iro"
         if rags and rags[-1] in ("amber", "red") and rng.random() < 0.6:
             alerts_made += 1
@@ -259,6 +277,7 @@ def _add_reviews(
     reviewer: int,
     child_protection: bool,
     as_of: dt.date,
+    latest: list[_LatestReview],
 ) -> list[str]:
     kind = "cp_conference" if child_protection else "lac_review"
     count = rng.randint(1, 4)
@@ -270,9 +289,13 @@ def _add_reviews(
         gap = rng.randint(90, 180)
         held_on = calendar.add_working_days(held_on - dt.timedelta(days=gap), 0)
     rags = []
-    for held in sorted(dates):
+    for n, held in enumerate(sorted(dates), start=1):
         rag = rng.choices(("green", "amber", "red"), weights=(55, 30, 15))[0]
         rags.append(rag)
+        if n == len(dates):  # the latest goes through the monitoring form, after the rest
+            latest.append(_LatestReview(child_id, kind, held, rag, reviewer,
+                                        "cp_chair" if child_protection else "iro"))
+            break
         review_id = insert_review(
             store.db, child_id=child_id, kind=kind, held_on=held, reviewer_id=reviewer, rag=rag,
             summary=f"Demo review: plan judged {rag}.",
@@ -289,6 +312,32 @@ def _add_reviews(
             reason=f"Demo data: review recorded, plan judged {rag}.",
         )
     return rags
+
+
+def _record_latest_review(
+    store: Store, rng: random.Random, review: _LatestReview, as_of: dt.date
+) -> None:
+    track = store.policy.track("cp" if review.kind == "cp_conference" else "iro")
+    worried = review.rag in ("amber", "red")
+    category = rng.choice(track.categories)
+    form = ReviewForm(
+        child_id=review.child_id, kind=review.kind, held_on=review.held_on, rag=review.rag,
+        progress=f"Demo review: the plan is judged {review.rag}.",
+        concerns=(category.id,) if worried else (),
+        concern_details=f"Demo concern: {category.label.lower()}." if worried else "",
+        documents={d.id: {"present": rng.random() < 0.9, "up_to_date": rng.random() < 0.7,
+                          "adequate": rng.random() < 0.7}
+                   for d in store.policy.key_documents},
+        participation=rng.choice(list(PARTICIPATION)),
+        child_knows_rights=rng.random() < 0.8,
+        iro_actions=(("Check the plan's actions are on track (demo).",
+                      review.held_on + dt.timedelta(days=28)),),
+        decisions="Demo decisions: the care plan continues; actions as listed.",
+        resolution_sought="Demo: the plan put back on track within a month." if worried else "",
+    )
+    recorded_on = min(as_of, store.calendar.add_working_days(review.held_on, rng.randint(1, 6)))
+    record_review(store, form, actor_id=review.reviewer, actor_role=review.reviewer_role,
+                  recorded_on=recorded_on)
 
 
 def _add_alert(
