@@ -53,27 +53,6 @@ def insert_child(
     return db["children"].insert(row).last_pk
 
 
-def insert_review(
-    db: sqlite_utils.Database,
-    *,
-    child_id: int,
-    kind: str,
-    held_on: dt.date,
-    reviewer_id: int | None,
-    rag: str | None,
-    summary: str = "",
-) -> int:
-    row = {
-        "child_id": child_id,
-        "kind": kind,
-        "held_on": held_on.isoformat(),
-        "reviewer_id": reviewer_id,
-        "rag": rag,
-        "summary": summary,
-    }
-    return db["reviews"].insert(row).last_pk
-
-
 def child_by_ref(db: sqlite_utils.Database, case_ref: str) -> dict | None:
     rows = list(db.query("SELECT * FROM children WHERE case_ref = ?", [case_ref]))
     return rows[0] if rows else None

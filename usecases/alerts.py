@@ -22,11 +22,11 @@ from db.alerts import (
     save_projection,
 )
 from db.connection import write_transaction
-from db.events import append_event
 from rules.alert_rules import advance, decide_command, fold, next_check_on
 from rules.alert_state import AlertState
 from rules.alert_transitions import Command, NewEvent
 from usecases.errors import UserError
+from usecases.event_log import write_events
 from usecases.store import Store
 
 
@@ -46,38 +46,6 @@ class Recorded:
     alert_id: int
     events: list[NewEvent] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)
-
-
-def _dedupe_key(alert_id: int, event: NewEvent) -> str | None:
-    if event.rule is None:
-        return None
-    return f"alert:{alert_id}:{event.rule}:{event.kind}:{event.on}:{event.data.get('level', '')}"
-
-
-def write_events(
-    store: Store, alert_id: int, child_id: int, events: list[NewEvent]
-) -> list[int]:
-    """Append events for one alert; derived ones are keyed so they are never written twice."""
-    ids = []
-    for event in events:
-        event_id = append_event(
-            store.db,
-            kind=event.kind,
-            occurred_on=event.on,
-            actor_id=event.actor_id,
-            actor_role=event.actor_role or None,
-            child_id=child_id,
-            alert_id=alert_id,
-            data=event.data,
-            reason=event.reason,
-            rule=event.rule,
-            policy_id=store.policy.id,
-            policy_version=store.policy.version,
-            dedupe_key=_dedupe_key(alert_id, event),
-        )
-        if event_id is not None:
-            ids.append(event_id)
-    return ids
 
 
 def _save(store: Store, alert_id: int, state: AlertState) -> None:
@@ -109,7 +77,7 @@ def raise_in_transaction(
                             concern=concern, outcome_sought=outcome_sought)
     state, later = advance(store.policy, store.calendar, fold(state, decision.events), command.on)
     events = [*decision.events, *later]
-    ids = write_events(store, alert_id, child_id, events)
+    ids = write_events(store, events, child_id=child_id, alert_id=alert_id)
     _save(store, alert_id, state)
     return Recorded(ref=ref, alert_id=alert_id, events=events, event_ids=ids)
 
@@ -127,7 +95,7 @@ def act_in_transaction(store: Store, ref: str, command: Command) -> Recorded:
     state = fold(state, decision.events)
     state, later = advance(store.policy, store.calendar, state, command.on)
     events = [*caught_up, *decision.events, *later]
-    ids = write_events(store, row.id, row.child_id, events)
+    ids = write_events(store, events, child_id=row.child_id, alert_id=row.id)
     _save(store, row.id, state)
     return Recorded(ref=ref, alert_id=row.id, events=events, event_ids=ids)
 
@@ -183,7 +151,7 @@ def _sweep_one(store: Store, alert_id: int, as_of: dt.date) -> list[dict]:
     state, derived = advance(store.policy, store.calendar, AlertState.from_json(row.state), as_of)
     if not derived:
         return []
-    ids = write_events(store, row.id, row.child_id, derived)
+    ids = write_events(store, derived, child_id=row.child_id, alert_id=row.id)
     _save(store, row.id, state)
     if len(ids) != len(derived):  # another sweep wrote them first: report only ours
         return []

@@ -20,7 +20,8 @@ from db.accounts import set_password_hash
 from db.alerts import alert_by_ref
 from db.connection import write_transaction
 from db.events import append_event
-from db.people import insert_child, insert_review, insert_staff, insert_team
+from db.people import insert_child, insert_staff, insert_team
+from db.reviews import insert_review_form
 from db.settings import get_setting, set_setting
 from rules.alert_state import OUTCOMES
 from rules.alert_transitions import Command
@@ -296,9 +297,9 @@ def _add_reviews(
             latest.append(_LatestReview(child_id, kind, held, rag, reviewer,
                                         "cp_chair" if child_protection else "iro"))
             break
-        review_id = insert_review(
+        review_id = insert_review_form(
             store.db, child_id=child_id, kind=kind, held_on=held, reviewer_id=reviewer, rag=rag,
-            summary=f"Demo review: plan judged {rag}.",
+            summary=f"Demo review: plan judged {rag}.", data={}, recorded_on=held,
         )
         append_event(
             store.db,

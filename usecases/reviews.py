@@ -22,7 +22,6 @@ from typing import Any
 
 import rules.review_rules  # noqa: F401 - registers the rulesets before the engine first starts
 from db.connection import write_transaction
-from db.events import append_event
 from db.reviews import (
     ReviewRow,
     child_row,
@@ -59,6 +58,7 @@ from rules.review_rules import (
 )
 from rules.roles import ROLES, role_name
 from usecases.errors import UserError
+from usecases.event_log import write_events
 from usecases.store import Store
 
 #: How the child took part in the review, as the form offers it.
@@ -327,36 +327,6 @@ def validate_review_form(policy: Policy, form: ReviewForm, as_of: dt.date) -> di
 # -- recording -----------------------------------------------------------------------------------
 
 
-def _dedupe_key(review_id: int, event: NewEvent) -> str | None:
-    if event.rule is None:
-        return None
-    return f"review:{review_id}:{event.rule}:{event.kind}"
-
-
-def _write_events(store: Store, review_id: int, child_id: int, events: list[NewEvent]) -> list[int]:
-    """Append events for one review; derived ones are keyed so they are never written twice."""
-    ids = []
-    for event in events:
-        event_id = append_event(
-            store.db,
-            kind=event.kind,
-            occurred_on=event.on,
-            actor_id=event.actor_id,
-            actor_role=event.actor_role or None,
-            child_id=child_id,
-            review_id=review_id,
-            data=event.data,
-            reason=event.reason,
-            rule=event.rule,
-            policy_id=store.policy.id,
-            policy_version=store.policy.version,
-            dedupe_key=_dedupe_key(review_id, event),
-        )
-        if event_id is not None:
-            ids.append(event_id)
-    return ids
-
-
 def record_review(
     store: Store,
     form: ReviewForm,
@@ -416,7 +386,7 @@ def record_review(
                   "concerns": list(form.concerns), "decisions_sent_on": recorded_on.isoformat(),
                   "reply_due": due.isoformat()})
         events = [recorded, *decide_saved(policy, calendar, saved)]
-        ids = _write_events(store, review_id, form.child_id, events)
+        ids = write_events(store, events, child_id=form.child_id, review_id=review_id)
     return RecordedReview(review_id=review_id, events=events, event_ids=ids)
 
 
@@ -445,7 +415,7 @@ def _advance(store: Store, row: ReviewRow, as_of: dt.date) -> tuple[list[NewEven
         if wanted != row.next_check_on:  # keep the sweep's index honest
             set_reply_status(store.db, row.id, row.reply_status, wanted)
         return [], []
-    ids = _write_events(store, row.id, row.child_id, events)
+    ids = write_events(store, events, child_id=row.child_id, review_id=row.id)
     set_reply_status(store.db, row.id, events[-1].data["reply_status"], None)
     return events, ids
 
@@ -569,7 +539,7 @@ def reply_to_decisions(
             kind="decisions_agreed" if agree else "decisions_disputed", on=on, reason=reason,
             actor_role=actor_role, actor_id=actor_id,
             data={"note": note.strip(), "reply_due": row.reply_due.isoformat(), "late": late})
-        ids = _write_events(store, row.id, row.child_id, [event])
+        ids = write_events(store, [event], child_id=row.child_id, review_id=row.id)
         set_reply_status(store.db, row.id, AGREED if agree else DISPUTED, None)
     return RecordedReview(review_id=review_id, events=[*caught_up, event],
                           event_ids=[*caught_up_ids, *ids])
