@@ -200,7 +200,8 @@ def test_seed_004_amber_goes_to_the_service_manager(tmp_path):
     assert (routed["occurred_on"], routed["rule"], routed["policy_id"],
             routed["policy_version"], routed["actor_role"]) == (
         "2026-11-13", "rag_amber_routed", "seed-004", store.policy.version, "system")
-    assert routed["dedupe_key"] == f"review:{recorded.review_id}:rag_amber_routed:rag_routed"
+    assert routed["dedupe_key"] == (
+        f"review:{recorded.review_id}:rag_amber_routed:rag_routed:2026-11-13:")
 
 
 def test_seed_004_red_goes_to_the_head_of_service(tmp_path):
