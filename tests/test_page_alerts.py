@@ -1,0 +1,43 @@
+"""The Alerts list: what waits for a manager's role, and for a reviewer's decision."""
+
+from __future__ import annotations
+
+from tests.page_support import app, demo_store, open_page, texts, user_with_role
+
+
+def _links(at) -> list[str]:
+    return [e.proto.label for e in at.get("page_link")]
+
+
+def test_a_manager_sees_the_alerts_waiting_for_their_role(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    role, n = next(store.db.query(
+        "SELECT awaiting, count(*) AS n FROM alerts WHERE status = 'open' AND awaiting "
+        "NOT IN ('iro', '') GROUP BY awaiting ORDER BY n DESC LIMIT 1")).values()
+    refs = [r["ref"] for r in store.db.query(
+        "SELECT ref FROM alerts WHERE status = 'open' AND awaiting = ? ORDER BY due, ref",
+        [role])]
+    at = open_page(app(monkeypatch, store, user_with_role(store, role)), "pages/alerts.py")
+    shown = [label.split(":")[0] for label in _links(at) if label.split(":")[0] in refs]
+    assert shown == refs and len(shown) == n
+
+
+def test_a_reviewer_sees_decisions_waiting_and_their_childrens_alerts(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    busiest = next(store.db.query(
+        "SELECT s.email FROM alerts a JOIN children c ON c.id = a.child_id JOIN staff s ON "
+        "s.id = c.reviewer_id WHERE a.status = 'open' AND s.role = 'iro' GROUP BY s.id "
+        "ORDER BY count(*) DESC LIMIT 1"))["email"]
+    from usecases.accounts import authenticate
+    from usecases.demo import DEMO_PASSWORD
+
+    iro = authenticate(store, busiest, DEMO_PASSWORD)
+    mine = [r["ref"] for r in store.db.query(
+        "SELECT a.ref FROM alerts a JOIN children c ON c.id = a.child_id WHERE "
+        "a.status = 'open' AND c.reviewer_id = ?", [iro.staff_id])]
+    at = open_page(app(monkeypatch, store, iro), "pages/alerts.py")
+    page = texts(at)
+    assert "Waiting for your decision" in page
+    assert "Open alerts on the children you review" in page
+    shown = {label.split(":")[0] for label in _links(at)}
+    assert mine and set(mine) <= shown
