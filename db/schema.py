@@ -166,6 +166,33 @@ def m003_sign_in_and_review_form(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m004_notifications(db: sqlite_utils.Database) -> None:
+    """In-app notifications per person, and leases so mail is never sent twice at once."""
+    _run(
+        db,
+        """CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY,
+            event_id INTEGER REFERENCES events(id),
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            copy INTEGER NOT NULL DEFAULT 0 CHECK (copy IN (0, 1)),
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            link TEXT,
+            created_on TEXT NOT NULL,
+            read_at TEXT
+        )""",
+        "CREATE INDEX idx_notifications_staff ON notifications(staff_id, read_at)",
+        "CREATE UNIQUE INDEX idx_notifications_once ON notifications(event_id, staff_id) "
+        "WHERE event_id IS NOT NULL",
+        "ALTER TABLE outbox ADD COLUMN claimed_until TEXT",
+        "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE outbox ADD COLUMN kind TEXT NOT NULL DEFAULT 'notification'",
+        "ALTER TABLE outbox ADD COLUMN dedupe_key TEXT",
+        "CREATE UNIQUE INDEX idx_outbox_dedupe ON outbox(dedupe_key) WHERE dedupe_key IS NOT NULL",
+    )
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events
