@@ -51,6 +51,7 @@ class AlertState:
     hos_notified: bool = False
     extension_until: dt.date | None = None  # a request waiting for the reviewer's answer
     acknowledged: bool = False  # the addressee at this level has acknowledged it
+    level_since: dt.date | None = None  # the day the alert reached its current level
     closed_on: dt.date | None = None
     last_event_on: dt.date | None = None
 
@@ -78,7 +79,7 @@ class AlertState:
 _FIELD_NAMES = tuple(f.name for f in fields(AlertState))
 _DATE_FIELDS = (
     "raised_on", "due", "formal_started", "formal_due", "formal_at_risk_on",
-    "extension_until", "closed_on", "last_event_on",
+    "extension_until", "closed_on", "last_event_on", "level_since",
 )
 
 
@@ -87,7 +88,7 @@ def _date(data: dict[str, Any], key: str) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
-def _new_level(state: AlertState, data: dict[str, Any]) -> AlertState:
+def _new_level(state: AlertState, data: dict[str, Any], on: dt.date) -> AlertState:
     """A new level (raised or escalated): the addressee, due date and maybe the formal clock."""
     state = replace(
         state,
@@ -98,6 +99,7 @@ def _new_level(state: AlertState, data: dict[str, Any]) -> AlertState:
         overdue_flagged=False,
         extension_until=None,
         acknowledged=False,
+        level_since=on,
     )
     if data.get("formal_started") and state.formal_started is None:
         state = replace(
@@ -114,9 +116,9 @@ def apply_event(state: AlertState, kind: str, on: dt.date, data: dict[str, Any])
     state = replace(state, last_event_on=on)
     if kind == "raised":
         state = replace(state, raised_on=on, category=data.get("category") or "")
-        return _new_level(state, data)
+        return _new_level(state, data, on)
     if kind == "escalated":
-        return _new_level(state, data)
+        return _new_level(state, data, on)
     if kind == "responded":
         return replace(state, awaiting=REVIEWER, due=None, outcome=data.get("outcome", ""),
                        extension_until=None)

@@ -48,6 +48,15 @@ class Recorded:
     event_ids: list[int] = field(default_factory=list)
 
 
+def _states_after(state: AlertState, events: list[NewEvent]) -> list[AlertState]:
+    """The alert's state after each event in turn: what each notification says is next."""
+    states = []
+    for event in events:
+        state = fold(state, [event])
+        states.append(state)
+    return states
+
+
 def _save(store: Store, alert_id: int, state: AlertState) -> None:
     save_projection(store.db, alert_id, state.to_json(),
                     next_check_on(store.policy, store.calendar, state))
@@ -75,9 +84,11 @@ def raise_in_transaction(
     alert_id = insert_alert(store.db, ref=ref, child_id=child_id, track=track,
                             raised_on=command.on, raised_by=command.actor_id,
                             concern=concern, outcome_sought=outcome_sought)
+    start = state
     state, later = advance(store.policy, store.calendar, fold(state, decision.events), command.on)
     events = [*decision.events, *later]
-    ids = write_events(store, events, child_id=child_id, alert_id=alert_id)
+    ids = write_events(store, events, child_id=child_id, alert_id=alert_id,
+                       alert_states=_states_after(start, events))
     _save(store, alert_id, state)
     return Recorded(ref=ref, alert_id=alert_id, events=events, event_ids=ids)
 
@@ -87,7 +98,7 @@ def act_in_transaction(store: Store, ref: str, command: Command) -> Recorded:
     row = alert_by_ref(store.db, ref)
     if row is None:
         raise AlertRefused([f"There is no alert {ref}."])
-    state = AlertState.from_json(row.state)
+    start = state = AlertState.from_json(row.state)
     state, caught_up = advance(store.policy, store.calendar, state, command.on)
     decision = decide_command(store.policy, store.calendar, state, command)
     if decision.refusals:
@@ -95,7 +106,8 @@ def act_in_transaction(store: Store, ref: str, command: Command) -> Recorded:
     state = fold(state, decision.events)
     state, later = advance(store.policy, store.calendar, state, command.on)
     events = [*caught_up, *decision.events, *later]
-    ids = write_events(store, events, child_id=row.child_id, alert_id=row.id)
+    ids = write_events(store, events, child_id=row.child_id, alert_id=row.id,
+                       alert_states=_states_after(start, events))
     _save(store, row.id, state)
     return Recorded(ref=ref, alert_id=row.id, events=events, event_ids=ids)
 
@@ -148,10 +160,12 @@ def _sweep_one(store: Store, alert_id: int, as_of: dt.date) -> list[dict]:
     row = alert_by_id(store.db, alert_id)
     if row is None:
         return []
-    state, derived = advance(store.policy, store.calendar, AlertState.from_json(row.state), as_of)
+    start = AlertState.from_json(row.state)
+    state, derived = advance(store.policy, store.calendar, start, as_of)
     if not derived:
         return []
-    ids = write_events(store, derived, child_id=row.child_id, alert_id=row.id)
+    ids = write_events(store, derived, child_id=row.child_id, alert_id=row.id,
+                       alert_states=_states_after(start, derived))
     _save(store, row.id, state)
     if len(ids) != len(derived):  # another sweep wrote them first: report only ours
         return []
