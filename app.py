@@ -14,8 +14,9 @@ import streamlit as st
 
 from db.connection import resolve_db_path
 from ui.auth import current_user, sign_out
-from ui.context import DB_PATH_KEY, friendly_errors, today
+from ui.context import DB_PATH_KEY, current_store, friendly_errors, today
 from ui.navigation import pages_for
+from usecases.messages import unread
 from usecases.store import create_store, prepare_store
 
 POLICY_ENV = "IRO_POLICY"
@@ -38,11 +39,13 @@ st.set_page_config(page_title="IRO alerts", layout="wide")
 with friendly_errors():
     st.session_state[DB_PATH_KEY] = start_store(str(resolve_db_path()))
     user = current_user()
+    unread_messages = 0
     if user is not None:
+        unread_messages = unread(current_store(), user)
         with st.sidebar:
             st.write(f"Signed in as **{user.name}**, {user.role_name}")
             if st.button("Sign out", key="sign_out"):
                 sign_out()
                 st.rerun()
-    navigation = st.navigation(pages_for(user))
+    navigation = st.navigation(pages_for(user, unread_messages))
     navigation.run()

@@ -7,7 +7,7 @@ import streamlit as st
 from db.queries import open_alerts_by_level, store_counts
 from rules.ladder_text import ladder_rows
 from rules.roles import role_name
-from ui.auth import require_user
+from ui.auth import is_reviewer, require_user
 from ui.context import current_store, today
 from ui.format import plural, uk_date
 from usecases.alert_lists import waiting_on
@@ -21,8 +21,12 @@ st.title("IRO alerts and escalation")
 st.caption(f"Today is {uk_date(today())}. Signed in as {user.name}, {user.role_name}.")
 waiting = waiting_on(store, user, today())
 if waiting:
-    st.warning(f"{plural(len(waiting), 'alert')} waiting for you.")
-    st.page_link("pages/alerts.py", label="See your alerts", icon=":material/campaign:")
+    if is_reviewer(user):
+        st.warning(f"{plural(len(waiting), 'alert')} waiting for your decision.")
+        st.page_link("pages/alerts.py", label="See your alerts", icon=":material/campaign:")
+    else:
+        st.warning(f"{plural(len(waiting), 'item')} in your inbox.")
+        st.page_link("pages/inbox.py", label="Open your inbox", icon=":material/inbox:")
 
 st.subheader(f"Policy in force: {policy.authority}")
 st.write(policy.summary)

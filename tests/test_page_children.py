@@ -87,8 +87,9 @@ def test_team_manager_replies_to_review_decisions_from_the_child_page(monkeypatc
                       recorded_on=AS_OF)
         waiting = [{"id": None, "case_ref": child["case_ref"]}]
     case_ref = waiting[0]["case_ref"]
-    alerts_page = open_page(app(monkeypatch, store, manager), "pages/alerts.py")
-    assert "Review decisions waiting for your reply" in texts(alerts_page)
+    inbox_page = open_page(app(monkeypatch, store, manager), "pages/inbox.py")
+    assert any(e.proto.label.startswith("Agree the decisions of the review")
+               for e in inbox_page.get("page_link"))
     at = open_page(app(monkeypatch, store, manager), "pages/child.py", child=case_ref)
     review_id = next(store.db.query(
         "SELECT r.id FROM reviews r JOIN children c ON c.id = r.child_id WHERE c.case_ref = ? "

@@ -52,10 +52,12 @@ def test_each_role_sees_only_its_screens(tmp_path):
     def visible(role: str) -> list[str]:
         return [s.title for s in screens_for(user_with_role(store, role)) if s.visible]
 
-    assert visible("head_of_service") == ["Home", "Alerts", "Children"]
-    assert visible("team_manager") == ["Home", "Alerts", "Children"]
-    assert visible("iro") == ["Home", "Alerts", "Children", "Record a review", "Raise an alert"]
+    assert visible("head_of_service") == ["Home", "Inbox", "Children", "Messages"]
+    assert visible("team_manager") == ["Home", "Inbox", "Children", "Messages"]
+    assert visible("iro") == ["Home", "Alerts", "Children", "Record a review",
+                              "Raise an alert", "Messages"]
     assert visible("cp_chair") == visible("iro")
+    assert visible("principal_iro") == [*visible("iro")[:-1], "Inbox", "Messages"]
     assert [s.title for s in screens_for(None)] == ["Sign in"]
 
 
@@ -64,6 +66,6 @@ def test_a_manager_cannot_open_a_reviewers_screen(monkeypatch, tmp_path):
 
     store = demo_store(tmp_path)
     at = app(monkeypatch, store, user_with_role(store, "service_manager"))
-    at.switch_page("pages/alerts.py")  # on the manager's menu
+    at.switch_page("pages/inbox.py")  # on the manager's menu
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("pages/raise_alert.py")

@@ -32,6 +32,11 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def now_text() -> str:
+    """The current moment as ISO text, for "read at" and mail scheduling stamps."""
+    return dt.datetime.combine(today(), dt.datetime.now().time()).isoformat(timespec="seconds")
+
+
 def current_store() -> Store:
     """This session thread's connection to the store ``app.py`` opened."""
     path = st.session_state.get(DB_PATH_KEY) or resolve_db_path()

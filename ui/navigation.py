@@ -20,20 +20,27 @@ class Screen:
     default: bool = False
 
 
-def screens_for(user: SignedInUser | None) -> list[Screen]:
+def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
     """This person's screens; hidden ones are reached through links, not the menu."""
+    messages_title = f"Messages ({unread})" if unread else "Messages"
     if user is None:
         return [Screen(SIGN_IN, "Sign in", default=True)]
-    screens = [
-        Screen("pages/home.py", "Home", default=True),
-        Screen("pages/alerts.py", "Alerts"),
-        Screen("pages/children.py", "Children"),
-    ]
+    screens = [Screen("pages/home.py", "Home", default=True)]
     if user.role in ACTS_AS_REVIEWER:
         screens += [
+            Screen("pages/alerts.py", "Alerts"),
+            Screen("pages/children.py", "Children"),
             Screen("pages/record_review.py", "Record a review"),
             Screen("pages/raise_alert.py", "Raise an alert"),
         ]
+    else:
+        screens += [
+            Screen("pages/inbox.py", "Inbox"),
+            Screen("pages/children.py", "Children"),
+        ]
+    if user.role == "principal_iro":
+        screens.append(Screen("pages/inbox.py", "Inbox"))
+    screens.append(Screen("pages/messages.py", messages_title))
     return [
         *screens,
         Screen("pages/child.py", "Child", visible=False),
@@ -41,9 +48,9 @@ def screens_for(user: SignedInUser | None) -> list[Screen]:
     ]
 
 
-def pages_for(user: SignedInUser | None) -> list[st.Page]:
+def pages_for(user: SignedInUser | None, unread: int = 0) -> list[st.Page]:
     return [
         st.Page(s.path, title=s.title, default=s.default,
                 visibility="visible" if s.visible else "hidden")
-        for s in screens_for(user)
+        for s in screens_for(user, unread)
     ]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db.queries import alerts_awaiting_role, alerts_of_reviewer_children
+from db.queries import alerts_of_reviewer_children
 from rules.alert_state import REVIEWER
 from rules.alert_transitions import level_name, reviewer_word
 from rules.roles import ACTS_AS_REVIEWER, role_name
 from usecases.accounts import SignedInUser
+from usecases.inbox import inbox
 from usecases.store import Store
 
 
@@ -29,18 +30,21 @@ def _labelled(store: Store, rows: list[dict], as_of: dt.date) -> list[dict]:
     return out
 
 
-def waiting_for_role(store: Store, role: str, as_of: dt.date) -> list[dict]:
-    """Open alerts whose next move is this role's, soonest due first."""
-    return _labelled(store, alerts_awaiting_role(store.db, role), as_of)
-
-
 def open_on_reviewer_children(store: Store, staff_id: int, as_of: dt.date) -> list[dict]:
     return _labelled(store, alerts_of_reviewer_children(store.db, staff_id), as_of)
 
 
-def waiting_on(store: Store, user: SignedInUser, as_of: dt.date) -> list[dict]:
-    """What is waiting for this person: their decisions, or their role's responses."""
+def waiting_on(store: Store, user: SignedInUser, as_of: dt.date) -> list:
+    """What is waiting for this person: their decisions, or their inbox."""
     if user.role in ACTS_AS_REVIEWER:
         return [r for r in open_on_reviewer_children(store, user.staff_id, as_of)
                 if r["awaiting"] == REVIEWER]
-    return waiting_for_role(store, user.role, as_of)
+    return inbox(store, user, as_of)
+
+
+def all_open(store: Store, as_of: dt.date) -> list[dict]:
+    """Every open alert, soonest due first: what the principal IRO oversees."""
+    rows = store.db.query(
+        "SELECT a.*, c.case_ref AS child_ref, c.name AS child_name FROM alerts a JOIN children "
+        "c ON c.id = a.child_id WHERE a.status = 'open' ORDER BY a.due IS NULL, a.due, a.ref")
+    return _labelled(store, list(rows), as_of)

@@ -10,7 +10,6 @@ from db.queries import (
     alerts_of_child,
     child_by_case_ref,
     children_list,
-    reviews_awaiting_reply,
     reviews_of_child,
     staff_names,
 )
@@ -19,7 +18,6 @@ from rules.roles import REVIEWER_ROLES, role_name
 from usecases.accounts import SignedInUser
 from usecases.alert_view import EVENT_WORDS
 from usecases.errors import UserError
-from usecases.reviews import REPLY_ROLES
 from usecases.store import Store
 
 TEAM_ROLES = frozenset({"social_worker", "practice_manager", "team_manager"})
@@ -68,15 +66,6 @@ REPLY_WORDS = {
     "agreed_by_silence": "Taken as agreed (no reply)",
     None: "-",
 }
-
-
-def decisions_waiting_for(store: Store, user: SignedInUser) -> list[dict]:
-    """Review decisions this manager should answer: their team's, or all for a service
-    manager (who is above teams)."""
-    if user.role not in REPLY_ROLES:
-        return []
-    team = user.team_id if user.role in ("team_manager", "practice_manager") else None
-    return reviews_awaiting_reply(store.db, team)
 
 
 def child_record(store: Store, case_ref: str) -> ChildRecord:
