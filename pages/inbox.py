@@ -6,12 +6,43 @@ import streamlit as st
 
 from ui.auth import require_user
 from ui.context import current_store, now_text, today
-from ui.widgets import link_to_alert, link_to_child
+from ui.widgets import link_to_alert, link_to_child, uk_date_input
+from usecases.alert_forms import OUTCOME_LABELS, FormInvalid, act_from_form
 from usecases.inbox import SEES_EVERY_INBOX, acknowledge, inbox
 
 store = current_store()
 user = require_user()
 as_of = today()
+
+
+def respond_form(ref: str) -> None:
+    """Answer an alert without leaving the inbox: a response, or a request for more time."""
+    choice = st.radio("What do you want to do?", ["responded", "extension_requested"],
+                      key=f"inbox_kind_{ref}", horizontal=True,
+                      format_func={"responded": "Respond",
+                                   "extension_requested": "Ask for more time"}.get)
+    outcome, until = "", None
+    if choice == "responded":
+        outcome = st.radio("Your response", list(OUTCOME_LABELS), key=f"inbox_outcome_{ref}",
+                           format_func=OUTCOME_LABELS.get)
+        words = "Your response in writing"
+    else:
+        until = uk_date_input("More time until", None, key=f"inbox_until_{ref}",
+                              min_value=as_of)
+        words = "Why more time is needed"
+    note = st.text_area(words, key=f"inbox_note_{ref}")
+    if st.button("Send", key=f"inbox_send_{ref}"):
+        try:
+            recorded = act_from_form(store, ref, choice, actor_id=user.staff_id,
+                                     actor_role=user.role, on=as_of, outcome=outcome or "",
+                                     until=until, note=note)
+        except FormInvalid as invalid:
+            for message in invalid.errors.values():
+                st.error(message)
+        else:
+            st.session_state["inbox_done"] = [e.reason for e in recorded.events]
+            st.rerun()
+
 
 st.title("Inbox")
 everyone = False
@@ -57,6 +88,9 @@ for row in rows:
     status = "Acknowledged" if row.acknowledged else (
         ":orange[Not acknowledged in time]" if row.acknowledge_late else "")
     cols[4].markdown(status)
+    if row.respondable:
+        with st.expander(f"Respond to {row.key} or ask for more time"):
+            respond_form(row.key)
 
 if rows:
     if st.button(f"Acknowledge the {len(selected)} selected", key="ack_selected",

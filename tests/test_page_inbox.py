@@ -80,3 +80,22 @@ def test_amber_and_red_reviews_routed_to_a_manager_are_in_the_inbox(tmp_path):
     results = acknowledge(store, manager, rows[:1], AS_OF, f"{AS_OF}T10:00:00")
     assert results[0].endswith("acknowledged.")
     assert len([r for r in inbox(store, manager, AS_OF) if r.kind == "review"]) == len(rows) - 1
+
+
+def test_respond_and_ask_for_more_time_from_the_row(monkeypatch, tmp_path):
+    store, manager = _store_with_three_alerts(tmp_path)
+    at = open_page(app(monkeypatch, store, manager), "pages/inbox.py")
+    at.radio(key="inbox_outcome_IN-LATE").set_value("agree")
+    at.text_area(key="inbox_note_IN-LATE").input("Visits booked for every fortnight.")
+    at.button(key="inbox_send_IN-LATE").click().run()
+    assert state(store, "IN-LATE").awaiting == "iro"
+    assert any("agreed with the concern" in s.value for s in at.success)
+    at.radio(key="inbox_kind_IN-SOON").set_value("extension_requested").run()
+    at.date_input(key="inbox_until_IN-SOON").set_value(AS_OF + dt.timedelta(days=14))
+    at.button(key="inbox_send_IN-SOON").click().run()
+    assert "Why more time is needed" in [e.label for e in at.text_area]
+    assert any("Say why more time is needed." in e.value for e in at.error)
+    assert state(store, "IN-SOON").extension_until is None
+    at.text_area(key="inbox_note_IN-SOON").input("Waiting for the placement panel.")
+    at.button(key="inbox_send_IN-SOON").click().run()
+    assert state(store, "IN-SOON").extension_until == AS_OF + dt.timedelta(days=14)

@@ -47,6 +47,7 @@ class InboxRow:
     acknowledged: bool = False
     acknowledge_late: bool = False
     notification_id: int | None = None
+    respondable: bool = False  # an alert waiting for a manager: answerable from the row
 
     @property
     def overdue(self) -> bool:
@@ -104,6 +105,7 @@ def inbox(store: Store, user: SignedInUser, as_of: dt.date, *, everyone: bool = 
             child_name=alert["child_name"], asked=asked,
             by_whom=names.get(alert["raised_by"], "-") if alert["raised_by"] else "-",
             due=state.due, days_left=_days_left(store, state.due, as_of),
+            respondable=alert["awaiting"] != REVIEWER,
             acknowledged=state.acknowledged or alert["awaiting"] == REVIEWER,
             acknowledge_late=bool(alert["awaiting"] != REVIEWER and not state.acknowledged
                                   and ack_by and as_of > ack_by),
