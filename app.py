@@ -14,6 +14,7 @@ import streamlit as st
 
 from db.connection import resolve_db_path
 from ui.auth import current_user, sign_out
+from ui.background import start_background_jobs
 from ui.context import DB_PATH_KEY, current_store, friendly_errors, today
 from ui.navigation import pages_for
 from usecases.messages import unread
@@ -38,6 +39,7 @@ st.set_page_config(page_title="IRO alerts", layout="wide")
 
 with friendly_errors():
     st.session_state[DB_PATH_KEY] = start_store(str(resolve_db_path()))
+    start_background_jobs(st.session_state[DB_PATH_KEY])
     user = current_user()
     unread_messages = 0
     if user is not None:

@@ -11,6 +11,8 @@ import argparse
 import datetime as dt
 import getpass
 import json
+import os
+import socket
 import sys
 from collections.abc import Callable, Sequence
 
@@ -33,6 +35,7 @@ from usecases.export_alerts import (
 )
 from usecases.import_events import COLUMNS as IMPORT_COLUMNS
 from usecases.import_events import import_events
+from usecases.mail import MailSettings, send_pending
 from usecases.store import Store, create_store, open_store, prepare_store
 from usecases.sweeping import sweep_all
 
@@ -94,6 +97,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     store = _open(args)
     for record in sweep_all(store, _as_of(args.as_of)):
         print(json.dumps(record))
+    return EXIT_OK
+
+
+def cmd_send_mail(args: argparse.Namespace) -> int:
+    store = _open(args)
+    settings = MailSettings.from_env()
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    report = send_pending(store, settings, now=dt.datetime.now(dt.UTC), worker=worker,
+                          batch=args.batch)
+    print(report.summary())
     return EXIT_OK
 
 
@@ -225,6 +238,13 @@ def build_parser() -> argparse.ArgumentParser:
     sweeper.add_argument("--db", help=db_help)
     sweeper.add_argument("--as-of", help="YYYY-MM-DD (default today)")
     sweeper.set_defaults(handler=cmd_sweep)
+
+    mailer = commands.add_parser(
+        "send-mail", help="deliver the e-mail waiting in the outbox (SMTP settings from IRO_SMTP_*)"
+    )
+    mailer.add_argument("--db", help=db_help)
+    mailer.add_argument("--batch", type=int, default=50, help="most messages in one run")
+    mailer.set_defaults(handler=cmd_send_mail)
 
     exporter = commands.add_parser("export-alerts", help="one record per alert, as of a date")
     exporter.add_argument("--db", help=db_help)

@@ -7,7 +7,9 @@ possible here, so ``executable_path`` points at the system package).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,9 +19,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from playwright.sync_api import Page, expect, sync_playwright
+
+from usecases.demo import DEMO_PASSWORD
+from usecases.store import create_store
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("IRO_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+WAIT = 30_000
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -37,7 +45,8 @@ def _free_port() -> int:
 def streamlit_server(db_path: Path, as_of: str) -> Iterator[str]:
     """Serve the app on loopback until the block ends; yields its base URL."""
     port = _free_port()
-    env = {**os.environ, "IRO_DB": str(db_path), "IRO_AS_OF": as_of}
+    env = {**os.environ, "IRO_DB": str(db_path), "IRO_AS_OF": as_of,
+           "IRO_BACKGROUND_JOBS": "off"}
     log = open(db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
@@ -68,6 +77,71 @@ def streamlit_server(db_path: Path, as_of: str) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def email_of(store, role: str) -> str:
+    return next(store.db.query("SELECT email FROM staff WHERE role = ? ORDER BY id LIMIT 1",
+                               [role]))["email"]
+
+
+def sign_in(browser, url: str, email: str) -> Page:
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url)
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="IRO alerts and escalation")).to_be_visible(
+        timeout=WAIT)
+    return page
+
+
+def idle(page: Page) -> None:
+    """Wait until Streamlit has finished rerunning the script after the last input."""
+    page.wait_for_timeout(250)
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick an option in a Streamlit selectbox or multiselect."""
+    wanted = page.get_by_role("option", name=re.compile(re.escape(option))).first
+    for attempt in range(3):
+        idle(page)
+        page.get_by_label(label, exact=True).click()
+        try:
+            wanted.click(timeout=4000)
+            idle(page)
+            return
+        except Exception:
+            page.keyboard.press("Escape")
+            if attempt == 2:
+                screenshot(page, f"failed-choose-{label}")
+                raise
+
+
+def type_date(page: Page, label: str, day_month_year: str) -> None:
+    """Type a date the British way into a Streamlit date field (day, month, year)."""
+    page.get_by_role("spinbutton", name=f"day, {label}").click()
+    page.keyboard.type(day_month_year.replace("/", ""))
+    page.keyboard.press("Tab")
+
+
+def menu(page: Page, title: str) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+
+
+@contextmanager
+def started_site(folder: Path, policy_id: str, as_of: dt.date) -> Iterator[tuple]:
+    """A demo store, the app serving it, and a Chromium: (url, store, browser)."""
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"Chromium is not installed at {CHROMIUM}: run "
+                           "'apt-get install -y chromium' (the CI script does).")
+    store = create_store(folder / "e2e.db", policy_id, demo=True, as_of=as_of)
+    with streamlit_server(store.path, as_of.isoformat()) as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield url, store, browser
+        finally:
+            browser.close()
 
 
 def screenshot(page, name: str) -> Path:

@@ -20,6 +20,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> It
     monkeypatch.setenv("IRO_DB", str(tmp_path / "env-default.db"))
     monkeypatch.delenv("IRO_POLICY", raising=False)
     monkeypatch.delenv("IRO_AS_OF", raising=False)
+    monkeypatch.setenv("IRO_BACKGROUND_JOBS", "off")  # tests drive the sweep themselves
     yield
     close_thread_connections()
 

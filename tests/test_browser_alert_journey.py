@@ -8,114 +8,62 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from db.alerts import alert_by_ref
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, screenshot, streamlit_server
-from usecases.demo import DEMO_PASSWORD
-from usecases.store import create_store
+from tests.browser_support import (
+    WAIT,
+    choose,
+    email_of,
+    menu,
+    screenshot,
+    sign_in,
+    started_site,
+    type_date,
+)
 
 pytestmark = pytest.mark.browser
 AS_OF = dt.date(2026, 11, 23)
-WAIT = 30_000
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: run "
-                    "'apt-get install -y chromium' (the CI script does).")
-    folder = tmp_path_factory.mktemp("browser")
-    store = create_store(folder / "e2e.db", "seed-001", demo=True, as_of=AS_OF)
-    with streamlit_server(store.path, AS_OF.isoformat()) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield url, store, browser
-        browser.close()
-
-
-def _email(store, role: str) -> str:
-    return next(store.db.query("SELECT email FROM staff WHERE role = ? ORDER BY id LIMIT 1",
-                               [role]))["email"]
-
-
-def _sign_in(browser, url: str, email: str) -> Page:
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto(url)
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="IRO alerts and escalation")).to_be_visible(
-        timeout=WAIT)
-    return page
-
-
-def _idle(page: Page) -> None:
-    """Wait until Streamlit has finished rerunning the script after the last input."""
-    page.wait_for_timeout(250)
-    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT)
-
-
-def _choose(page: Page, label: str, option: str) -> None:
-    """Pick an option in a Streamlit selectbox or multiselect."""
-    wanted = page.get_by_role("option", name=re.compile(re.escape(option))).first
-    for attempt in range(3):
-        _idle(page)
-        page.get_by_label(label, exact=True).click()
-        try:
-            wanted.click(timeout=4000)
-            _idle(page)
-            return
-        except Exception:
-            page.keyboard.press("Escape")
-            if attempt == 2:
-                screenshot(page, f"failed-choose-{label}")
-                raise
-
-
-def _type_date(page: Page, label: str, day_month_year: str) -> None:
-    """Type a date the British way into a Streamlit date field (day, month, year)."""
-    page.get_by_role("spinbutton", name=f"day, {label}").click()
-    page.keyboard.type(day_month_year.replace("/", ""))
-    page.keyboard.press("Tab")
-
-
-def _menu(page: Page, title: str) -> None:
-    page.get_by_test_id("stSidebarNav").get_by_role("link", name=title).click()
+    with started_site(tmp_path_factory.mktemp("browser"), "seed-001", AS_OF) as running:
+        yield running
 
 
 def test_iro_to_manager_and_back(site):
     url, store, browser = site
-    iro_email = _email(store, "iro")
+    iro_email = email_of(store, "iro")
     child = next(store.db.query(
         "SELECT c.case_ref, c.name FROM children c JOIN staff s ON s.id = c.reviewer_id "
         "WHERE s.email = ? AND c.legal_status = 'looked_after' ORDER BY c.case_ref LIMIT 1",
         [iro_email]))
 
     # -- the IRO records a red review --------------------------------------------------------
-    iro = _sign_in(browser, url, iro_email)
+    iro = sign_in(browser, url, iro_email)
     screenshot(iro, "01-home-iro")
-    _menu(iro, "Children")
+    menu(iro, "Children")
     iro.get_by_role("link", name=re.compile(re.escape(child["case_ref"]))).click()
     expect(iro.get_by_role("heading", name=re.compile(re.escape(child["case_ref"])))) \
         .to_be_visible(timeout=WAIT)
     expect(iro.get_by_role("heading", name="Chronology")).to_be_visible(timeout=WAIT)
     screenshot(iro, "01b-child-record")
-    _menu(iro, "Record a review")
+    menu(iro, "Record a review")
     expect(iro.get_by_role("heading", name="Record a review")).to_be_visible(timeout=WAIT)
-    _choose(iro, "Child", child["case_ref"])
-    _type_date(iro, "Date of the review", "20/11/2026")
+    choose(iro, "Child", child["case_ref"])
+    type_date(iro, "Date of the review", "20/11/2026")
     iro.get_by_text("Red: serious concerns; the Head of Service is told").click()
     iro.get_by_label("Your judgement of the plan's progress").fill(
         "No progress on the permanence plan since the last review.")
-    _choose(iro, "Categories of concern", "Care planning")
+    choose(iro, "Categories of concern", "Care planning")
     iro.keyboard.press("Escape")
     iro.get_by_label("Details of the concerns").fill("Family finding has not started.")
     iro.get_by_label("The resolution sought (needed for amber or red)").fill(
         "Family finding to start within ten working days.")
-    _choose(iro, "How the child took part", "The child attended")
+    choose(iro, "How the child took part", "The child attended")
     iro.get_by_label("Decisions (sent to the team manager when you save)").fill(
         "Family finding to begin; contact with siblings to increase to fortnightly.")
     screenshot(iro, "02-review-form")
@@ -124,11 +72,11 @@ def test_iro_to_manager_and_back(site):
     screenshot(iro, "03-review-saved")
 
     # -- and raises an alert straight at level 1 ---------------------------------------------
-    _menu(iro, "Raise an alert")
+    menu(iro, "Raise an alert")
     expect(iro.get_by_role("heading", name="Raise an alert of concern")).to_be_visible(
         timeout=WAIT)
-    _choose(iro, "Child", child["case_ref"])
-    _choose(iro, "Category of concern", "Care planning")
+    choose(iro, "Child", child["case_ref"])
+    choose(iro, "Category of concern", "Care planning")
     iro.get_by_role("textbox", name="The issue of concern").fill("Family finding has not started.")
     iro.get_by_role("textbox", name="The outcome you are seeking").fill(
         "Family finding to start within ten working days.")
@@ -145,9 +93,9 @@ def test_iro_to_manager_and_back(site):
     screenshot(iro, "05-alert-raised")
 
     # -- the Service Manager sees it and responds --------------------------------------------
-    manager = _sign_in(browser, url, _email(store, "service_manager"))
-    _menu(manager, "Alerts")
-    manager.get_by_role("link", name=re.compile(f"^{ref}")).click()
+    manager = sign_in(browser, url, email_of(store, "service_manager"))
+    menu(manager, "Inbox")
+    manager.get_by_role("link", name=re.compile(f"Respond to alert {ref}")).click()
     expect(manager.get_by_role("heading", name=f"Alert {ref}")).to_be_visible(timeout=WAIT)
     manager.get_by_text("Uphold the service's decision").click()
     manager.get_by_label("Your response in writing").fill(
@@ -159,11 +107,11 @@ def test_iro_to_manager_and_back(site):
     assert alert_by_ref(store.db, ref).state["awaiting"] == "iro"
 
     # -- the IRO is not satisfied: the alert moves up a level --------------------------------
-    iro = _sign_in(browser, url, iro_email)
-    _menu(iro, "Alerts")
+    iro = sign_in(browser, url, iro_email)
+    menu(iro, "Alerts")
     iro.get_by_role("link", name=re.compile(f"^{ref}")).first.click()
     expect(iro.get_by_role("heading", name=f"Alert {ref}")).to_be_visible(timeout=WAIT)
-    _choose(iro, "Action", "Not satisfied with the response")
+    choose(iro, "Action", "Not satisfied with the response")
     iro.get_by_role("button", name="Save").click()
     expect(iro.get_by_text(re.compile("escalated to Head of Service the same day")).first) \
         .to_be_visible(timeout=WAIT)

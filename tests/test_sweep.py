@@ -100,9 +100,11 @@ def test_concurrent_sweeps_from_two_processes(tmp_path):
     outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     printed = [json.loads(line) for out, _ in outputs for line in out.splitlines()]
-    assert len(printed) == 40 * 7
+    assert len([r for r in printed if "alert" in r]) == 40 * 7
+    assert len([r for r in printed if "digest" in r]) <= 2  # February's, made once
     rows = next(store.db.query("SELECT count(*) AS n, count(DISTINCT alert_id || kind || "
-                               "occurred_on || data) AS d FROM events WHERE rule IS NOT NULL"))
+                               "occurred_on || data) AS d FROM events WHERE rule IS NOT NULL AND "
+                               "alert_id IS NOT NULL"))
     assert rows["n"] == rows["d"] == 40 * 7
 
 

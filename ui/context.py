@@ -32,6 +32,12 @@ def today() -> dt.date:
     return dt.date.today()
 
 
+def now_utc() -> dt.datetime:
+    """The current moment, on ``today()``'s date (so IRO_AS_OF moves it too), in UTC."""
+    now = dt.datetime.now(dt.UTC)
+    return dt.datetime.combine(today(), now.timetz())
+
+
 def now_text() -> str:
     """The current moment as ISO text, for "read at" and mail scheduling stamps."""
     return dt.datetime.combine(today(), dt.datetime.now().time()).isoformat(timespec="seconds")
