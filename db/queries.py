@@ -144,8 +144,9 @@ def staff_names(db: sqlite_utils.Database) -> dict[int, str]:
 def reviews_awaiting_reply(db: sqlite_utils.Database, team_id: int | None) -> list[dict]:
     """Reviews whose decisions wait for a team manager's reply (one team, or all)."""
     sql = """SELECT r.id, r.held_on, r.kind, r.rag, r.reply_due, r.reply_status,
-                    c.case_ref, c.name AS child_name
+                    c.case_ref, c.name AS child_name, s.name AS reviewer, s.role AS reviewer_role
              FROM reviews r JOIN children c ON c.id = r.child_id
+             LEFT JOIN staff s ON s.id = r.reviewer_id
              WHERE r.reply_status IN ('awaiting', 'overdue')"""
     params: list = []
     if team_id is not None:

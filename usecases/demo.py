@@ -29,7 +29,7 @@ from rules.roles import role_name
 from rules.working_days import WorkingCalendar
 from usecases.accounts import hash_password
 from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
-from usecases.reviews import PARTICIPATION, ReviewForm, record_review
+from usecases.reviews import PARTICIPATION, ReviewForm, record_review, reply_to_decisions
 from usecases.sweeping import sweep_all
 
 if TYPE_CHECKING:
@@ -337,8 +337,22 @@ def _record_latest_review(
         resolution_sought="Demo: the plan put back on track within a month." if worried else "",
     )
     recorded_on = min(as_of, store.calendar.add_working_days(review.held_on, rng.randint(1, 6)))
-    record_review(store, form, actor_id=review.reviewer, actor_role=review.reviewer_role,
-                  recorded_on=recorded_on)
+    recorded = record_review(store, form, actor_id=review.reviewer,
+                             actor_role=review.reviewer_role, recorded_on=recorded_on)
+    replied_on = store.calendar.add_working_days(recorded_on, rng.randint(1, 4))
+    manager = _team_manager_of(store, review.child_id)
+    if manager is not None and replied_on <= as_of and rng.random() < 0.85:
+        agree = rng.random() < 0.9
+        reply_to_decisions(store, recorded.review_id, agree=agree,
+                           note="" if agree else "Demo reply: the contact decision needs panel.",
+                           actor_id=manager, actor_role="team_manager", on=replied_on)
+
+
+def _team_manager_of(store: Store, child_id: int) -> int | None:
+    row = store.db.execute(
+        "SELECT s.id FROM children c JOIN staff s ON s.team_id = c.team_id "
+        "AND s.role = 'team_manager' WHERE c.id = ? LIMIT 1", [child_id]).fetchone()
+    return row[0] if row else None
 
 
 def _add_alert(

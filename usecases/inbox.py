@@ -118,7 +118,8 @@ def inbox(store: Store, user: SignedInUser, as_of: dt.date, *, everyone: bool = 
                 kind="decisions", key=str(review["id"]), child_ref=review["case_ref"],
                 child_name=review["child_name"],
                 asked=f"Agree the decisions of the review of {uk_date(review['held_on'])}",
-                by_whom="The IRO or CP chair", due=due,
+                by_whom=(f"{review['reviewer']}, {role_name(review['reviewer_role'])}"
+                         if review["reviewer"] else "-"), due=due,
                 days_left=_days_left(store, due, as_of)))
     for told in _routed_reviews_unread(store, None if everyone else user.staff_id):
         rows.append(InboxRow(
