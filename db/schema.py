@@ -193,6 +193,67 @@ def m004_notifications(db: sqlite_utils.Database) -> None:
     )
 
 
+CHANGE_STATUSES = ("awaiting_decision", "review_required", "review_booked", "no_review",
+                   "review_needed")
+CONCERN_STATUSES = ("open", "answered", "escalated", "resolved")
+
+
+@MIGRATIONS()
+def m005_changes_practice_and_permanence(db: sqlite_utils.Database) -> None:
+    """Significant changes, notes of good practice, concerns about an IRO's own practice,
+    and the placement facts the permanence checks read."""
+    _run(
+        db,
+        f"""CREATE TABLE significant_changes (
+            id INTEGER PRIMARY KEY,
+            child_id INTEGER NOT NULL REFERENCES children(id),
+            change_type TEXT NOT NULL,
+            happened_on TEXT NOT NULL,
+            notified_on TEXT NOT NULL,
+            description TEXT NOT NULL,
+            notified_by INTEGER REFERENCES staff(id),
+            late INTEGER NOT NULL DEFAULT 0 CHECK (late IN (0, 1)),
+            review_before INTEGER NOT NULL DEFAULT 0 CHECK (review_before IN (0, 1)),
+            status TEXT NOT NULL CHECK (status IN {_in(CHANGE_STATUSES)}),
+            review_date TEXT,
+            decision_reasons TEXT,
+            decided_by INTEGER REFERENCES staff(id),
+            decided_on TEXT
+        )""",
+        "CREATE INDEX idx_changes_child ON significant_changes(child_id, notified_on)",
+        "CREATE INDEX idx_changes_status ON significant_changes(status)",
+        """CREATE TABLE good_practice (
+            id INTEGER PRIMARY KEY,
+            child_id INTEGER REFERENCES children(id),
+            worker_id INTEGER REFERENCES staff(id),
+            team_id INTEGER REFERENCES teams(id),
+            what TEXT NOT NULL,
+            recorded_by INTEGER REFERENCES staff(id),
+            recorded_on TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_good_practice_team ON good_practice(team_id, recorded_on)",
+        f"""CREATE TABLE practice_concerns (
+            id INTEGER PRIMARY KEY,
+            about_id INTEGER NOT NULL REFERENCES staff(id),
+            raised_by INTEGER REFERENCES staff(id),
+            raised_on TEXT NOT NULL,
+            child_id INTEGER REFERENCES children(id),
+            concern TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN {_in(CONCERN_STATUSES)}),
+            due TEXT,
+            answered_on TEXT,
+            answer TEXT,
+            escalated_to TEXT,
+            next_check_on TEXT
+        )""",
+        "CREATE INDEX idx_practice_concerns_check ON practice_concerns(status, next_check_on)",
+        "ALTER TABLE children ADD COLUMN placed_with_parents_since TEXT",
+        "ALTER TABLE children ADD COLUMN permanence_plan TEXT",
+        "ALTER TABLE children ADD COLUMN permanence_decision_on TEXT",
+        "ALTER TABLE children ADD COLUMN permanence_placed_on TEXT",
+    )
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events
