@@ -7,6 +7,7 @@ server being down never loses a message and never blocks recording the event.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from db.notifications import insert_notification
@@ -57,14 +58,29 @@ def notify(
         return 0
     link = (f"{base_url()}/alert?ref={subject.ref}" if subject.ref
             else f"{base_url()}/child?child={subject.child_ref}")
-    text = body(subject, link)
+    return tell(store, event_id=event_id, on=event.on, to=to, cc=cc, subject=who.subject,
+                body=body(subject, link), link=link)
+
+
+def tell(
+    store: Store,
+    *,
+    event_id: int,
+    on: dt.date,
+    to: list[dict],
+    cc: list[dict],
+    subject: str,
+    body: str,
+    link: str,
+) -> int:
+    """Notify people (staff rows with id and email) of one event: in the app and by one
+    e-mail, inside the caller's transaction. Returns how many people."""
     for person, copy in [*((p, False) for p in to), *((p, True) for p in cc)]:
         insert_notification(store.db, event_id=event_id, staff_id=person["id"], copy=copy,
-                            subject=who.subject, body=text, link=link,
-                            created_on=event.on.isoformat())
+                            subject=subject, body=body, link=link, created_on=on.isoformat())
     enqueue_mail(store.db, to=[p["email"] for p in to], cc=[p["email"] for p in cc],
-                 subject=who.subject, body=text, link=link, event_id=event_id,
-                 dedupe_key=f"event:{event_id}", queued_at=f"{event.on.isoformat()}T00:00:00")
+                 subject=subject, body=body, link=link, event_id=event_id,
+                 dedupe_key=f"event:{event_id}", queued_at=f"{on.isoformat()}T00:00:00")
     return len(to) + len(cc)
 
 
