@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rules.alert_transitions import COMPLAINANTS
 from rules.roles import role_name
 from ui.auth import require_user
 from ui.context import current_store, or_stop, today
@@ -99,6 +100,14 @@ if actions:
                              key="action_gate")
         emergency = st.checkbox("This is an emergency", key="action_emergency")
         field_error(errors, "gate")
+    details: dict = {}
+    if kind == "complaint":
+        details["complaint_by"] = st.selectbox("Who complained", list(COMPLAINANTS),
+                                               format_func=COMPLAINANTS.get,
+                                               key="action_complaint_by")
+        details["told_by_complaints_manager"] = st.checkbox(
+            "The complaints manager told me of it", key="action_complaint_notice")
+        st.caption("A complaint does not stop the dispute: the ladder carries on.")
     note_label = {"responded": "Your response in writing", "withdrawn": "Why it is withdrawn",
                   "extension_requested": "Why more time is needed"}.get(kind, "Note (optional)")
     note = st.text_area(note_label, key="action_note")
@@ -109,7 +118,7 @@ if actions:
             recorded = act_from_form(
                 store, ref, kind, actor_id=user.staff_id, actor_role=user.role, on=as_of,
                 outcome=outcome or "", until=until, note=note, level=level, gate=gate,
-                emergency=emergency)
+                emergency=emergency, details=details)
         except FormInvalid as invalid:
             st.session_state[ERRORS] = invalid.errors
             st.session_state["alert_errors_for"] = ref

@@ -74,12 +74,14 @@ else:
             emergency = st.checkbox("This is an emergency: there was no time to consult",
                                     key="raise_emergency")
         field_error(errors, "gate")
+knows_rights = st.checkbox("The child knows of the right to complain and to have an advocate",
+                           key="raise_rights")
 field_error(errors, "")
 
 if st.button("Raise the alert", type="primary", key="raise_submit"):
     form = RaiseAlertForm(child_ref=child_ref, category=category or "", concern=concern,
                           outcome_sought=outcome, level=level, agreed_date=agreed_date,
-                          gate=gate, emergency=emergency)
+                          gate=gate, emergency=emergency, child_knows_rights=knows_rights)
     try:
         recorded = raise_from_form(store, form, actor_id=user.staff_id, actor_role=user.role,
                                    on=as_of)

@@ -105,6 +105,8 @@ def _declare() -> None:
         when_all((m.cmd == "raised") & (m.is_new == True) & (m.target == "formal")
                  & (m.by_reviewer == True) & (m.category_ok == True)
                  & (m.bypass_allowed == True) & (m.gate_ok == True))(_accept(t.raise_alert))
+        when_all((m.cmd == "raised") & (m.is_new == True) & (m.late_raise == 1))(
+            _accept(t.raised_late))
         when_all((m.cmd == "raised") & (m.is_new == False))(_refuse(_already_exists))
         when_all((m.cmd != "raised") & (m.is_new == True))(_refuse(
             "The first event of an alert must be 'raised'."))
@@ -363,7 +365,17 @@ def _command_fact(s: Situation) -> dict[str, Any]:
         "cafcass_gate": s.policy.cafcass_gate is not None,
         "hos_notified": state.hos_notified,
         "category_ok": c.kind != "raised" or c.category in {x.id for x in track.categories},
+        "late_raise": 1 if _raised_late(s) else 0,
     }
+
+
+def _raised_late(s: Situation) -> bool:
+    c, track = s.command, s.track
+    if c is None or c.kind != "raised" or c.review_held_on is None:
+        return False
+    if track.raise_within_days is None or c.review_held_on > c.on:
+        return False
+    return c.on > s.calendar.add_working_days(c.review_held_on, track.raise_within_days)
 
 
 def _clock_fact(s: Situation) -> dict[str, Any]:
@@ -396,7 +408,9 @@ def _clock_fact(s: Situation) -> dict[str, Any]:
 
 def _split(results: list[Any]) -> Decision:
     refusals = tuple(dict.fromkeys(r.message for r in results if isinstance(r, Refusal)))
-    events = tuple(r for r in results if isinstance(r, NewEvent))
+    # what the person did first, then what the rules made of it, each in firing order
+    events = tuple(sorted((r for r in results if isinstance(r, NewEvent)),
+                          key=lambda e: e.rule is not None))
     return Decision(events=() if refusals else events, refusals=refusals)
 
 

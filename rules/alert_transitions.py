@@ -42,6 +42,8 @@ class Command:
     gate: str = ""  # who was consulted, as the policy's gate asks; or "emergency"
     emergency: bool = False
     category: str = ""
+    details: dict[str, Any] = field(default_factory=dict)  # extra facts kept in the event
+    review_held_on: dt.date | None = None  # the last review or conference, for raise_within
 
 
 @dataclass(frozen=True)
@@ -252,6 +254,23 @@ def refuse_extension(s: Situation) -> list[NewEvent]:
     return [_person(c, "extension_refused", {}, reason)]
 
 
+def raised_late(s: Situation) -> list[NewEvent]:
+    """A concern raised later than the policy allows after the review or conference."""
+    c = s.command
+    assert c is not None and c.review_held_on is not None
+    days = s.track.raise_within_days
+    meeting = "conference" if s.track.review_kind == "cp_conference" else "review"
+    reason = (f"Raised on {uk_date(c.on)}, more than {days} working day{'s' if days != 1 else ''}"
+              f" after the {meeting} of {uk_date(c.review_held_on)}: {s.policy.id} asks for "
+              f"concerns to be raised within {days}.")
+    return [_derived("raised_late", c.on, {"review_held_on": c.review_held_on.isoformat()},
+                     reason, "raise_within")]
+
+
+COMPLAINANTS = {
+    "child": "the child", "parent": "a parent", "carer": "the carer",
+    "advocate": "the child's advocate", "other": "someone on the child's behalf",
+}
 NOTE_REASONS = {
     "withdrawn": "The alert was withdrawn",
     "hos_notified": "The Head of Service was told",
@@ -268,6 +287,11 @@ def note(s: Situation) -> list[NewEvent]:
     reason = NOTE_REASONS[c.kind]
     if c.kind == "acknowledged":
         reason = f"{role_name(c.actor_role or s.state.awaiting)} acknowledged the alert"
+    if c.kind == "complaint":
+        who = COMPLAINANTS.get(c.details.get("complaint_by", ""), "the child or someone for them")
+        reason = f"A complaint by {who} was noted (the dispute carries on)"
+        if c.details.get("told_by_complaints_manager"):
+            reason += "; the complaints manager told the reviewer"
     reason += f": {c.note}" if c.note else "."
     return [_person(c, c.kind, {"level": s.state.level}, reason)]
 
@@ -364,6 +388,7 @@ def _cafcass_prompt(s: Situation, day: dt.date) -> NewEvent:
 
 
 def _person(c: Command, kind: str, data: dict[str, Any], reason: str) -> NewEvent:
+    data = {**c.details, **data}
     if c.note:
         data = {**data, "note": c.note}
     return NewEvent(kind=kind, on=c.on, data=data, reason=reason, actor_role=c.actor_role,

@@ -277,3 +277,42 @@ def test_acknowledged_by_the_addressee(seed1):
         act(seed1, "acknowledged", D(2026, 12, 14), actor_role="team_manager")
     act(seed1, "acknowledged", D(2026, 12, 14), actor_role="service_manager")
     assert state(seed1).acknowledged
+
+
+# -- raised within the policy's days of the review or conference ----------------------------------
+
+
+def test_a_cp_concern_raised_late_after_the_conference_is_flagged(tmp_path):
+    from tests.support import derived as derived_events
+
+    store = new_store(tmp_path, "seed-002")
+    # conference Thu 24 Dec 2026; 2 working days: 29 and 30 Dec. Raised 31 Dec: late.
+    from rules.alert_transitions import Command
+    from tests.support import raise_at as _raise
+    from usecases.alerts import raise_alert
+
+    _raise(store, D(2026, 12, 30), track="cp", ref="ON-TIME", child="C-CP")
+    child_id = store.db.execute("SELECT id FROM children WHERE case_ref = 'C-CP'").fetchone()[0]
+    cmd = Command(kind="raised", on=D(2026, 12, 31), actor_role="cp_chair", level="informal",
+                  category=store.policy.track("cp").categories[0].id,
+                  review_held_on=D(2026, 12, 24))
+    raise_alert(store, child_id=child_id, child_ref="C-CP", track="cp", command=cmd, ref="LATE")
+    assert derived_events(store, "LATE")[0][:2] == (D(2026, 12, 31), "raised_late")
+    reason = log(store, "LATE")[1].reason
+    assert reason == ("Raised on 31 Dec 2026, more than 2 working days after the conference of "
+                      "24 Dec 2026: seed-002 asks for concerns to be raised within 2.")
+    on_time = Command(kind="raised", on=D(2026, 12, 30), actor_role="cp_chair",
+                      level="informal", category=cmd.category, review_held_on=D(2026, 12, 24))
+    raise_alert(store, child_id=child_id, child_ref="C-CP", track="cp", command=on_time,
+                ref="ONTIME2")
+    assert [e.kind for e in log(store, "ONTIME2")] == ["raised"]
+
+
+def test_complaint_details_are_kept(seed1):
+    raise_at(seed1, D(2026, 12, 14))
+    act(seed1, "complaint", D(2026, 12, 15), actor_role="iro",
+        details={"complaint_by": "parent", "told_by_complaints_manager": True})
+    event = log(seed1)[-1]
+    assert event.data["complaint_by"] == "parent"
+    assert event.reason == ("A complaint by a parent was noted (the dispute carries on); the "
+                            "complaints manager told the reviewer.")

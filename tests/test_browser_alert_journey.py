@@ -118,3 +118,20 @@ def test_iro_to_manager_and_back(site):
     screenshot(iro, "07-escalated")
     state = alert_by_ref(store.db, ref).state
     assert (state["level"], state["awaiting"]) == ("head_of_service", "head_of_service")
+
+
+def test_iro_notes_good_practice(site):
+    url, store, browser = site
+    worker = next(store.db.query(
+        "SELECT name FROM staff WHERE role = 'social_worker' ORDER BY id LIMIT 1"))["name"]
+    before = store.db["good_practice"].count
+    iro = sign_in(browser, url, email_of(store, "iro"))
+    menu(iro, "Note good practice")
+    expect(iro.get_by_role("heading", name="Note good practice")).to_be_visible(timeout=WAIT)
+    choose(iro, "Worker", worker)
+    iro.get_by_label("What was better than good?").fill(
+        "Careful life-story work that the child brought to the review with pride.")
+    screenshot(iro, "08-good-practice")
+    iro.get_by_role("button", name="Send the note").click()
+    expect(iro.get_by_text(re.compile("^Thank you"))).to_be_visible(timeout=WAIT)
+    assert store.db["good_practice"].count == before + 1

@@ -55,7 +55,7 @@ def test_each_role_sees_only_its_screens(tmp_path):
     assert visible("head_of_service") == ["Home", "Inbox", "Children", "Messages"]
     assert visible("team_manager") == ["Home", "Inbox", "Children", "Messages"]
     assert visible("iro") == ["Home", "Alerts", "Children", "Record a review",
-                              "Raise an alert", "Messages"]
+                              "Raise an alert", "Note good practice", "Messages"]
     assert visible("cp_chair") == visible("iro")
     assert visible("principal_iro") == [*visible("iro")[:-1], "Inbox", "Messages"]
     assert [s.title for s in screens_for(None)] == ["Sign in"]

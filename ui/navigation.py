@@ -32,6 +32,7 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
             Screen("pages/children.py", "Children"),
             Screen("pages/record_review.py", "Record a review"),
             Screen("pages/raise_alert.py", "Raise an alert"),
+            Screen("pages/good_practice.py", "Note good practice"),
         ]
     else:
         screens += [

@@ -78,6 +78,7 @@ class RaiseAlertForm:
     agreed_date: dt.date | None = None  # informal stage only
     gate: str = ""
     emergency: bool = False
+    child_knows_rights: bool | None = None  # of the right to complain and to an advocate
 
 
 def track_for_child(store: Store, child_ref: str) -> Track:
@@ -119,6 +120,14 @@ def _field_for(message: str) -> str:
     return ""
 
 
+def last_review_on(store: Store, child_id: int, kind: str, on: dt.date) -> dt.date | None:
+    """The child's last review or conference of this kind, on or before ``on``."""
+    row = store.db.execute(
+        "SELECT max(held_on) FROM reviews WHERE child_id = ? AND kind = ? AND held_on <= ?",
+        [child_id, kind, on.isoformat()]).fetchone()
+    return dt.date.fromisoformat(row[0]) if row and row[0] else None
+
+
 def raise_from_form(
     store: Store, form: RaiseAlertForm, *, actor_id: int, actor_role: str, on: dt.date
 ) -> Recorded:
@@ -138,10 +147,13 @@ def raise_from_form(
         raise FormInvalid(errors)
     assert child is not None
     track = track_for_child(store, form.child_ref)
+    details = ({} if form.child_knows_rights is None
+               else {"child_knows_rights": form.child_knows_rights})
     command = Command(
         kind="raised", on=on, actor_role=actor_role, actor_id=actor_id, level=form.level,
         until=form.agreed_date if form.level == INFORMAL else None, gate=form.gate.strip(),
-        emergency=form.emergency, category=form.category, note="",
+        emergency=form.emergency, category=form.category, note="", details=details,
+        review_held_on=last_review_on(store, child["id"], track.review_kind, on),
     )
     try:
         return raise_alert(store, child_id=child["id"], child_ref=form.child_ref,
@@ -191,6 +203,7 @@ def act_from_form(
     level: str = "",
     gate: str = "",
     emergency: bool = False,
+    details: dict | None = None,
 ) -> Recorded:
     errors: dict[str, str] = {}
     if kind == "responded" and outcome not in OUTCOME_LABELS:
@@ -209,7 +222,7 @@ def act_from_form(
         raise FormInvalid(errors)
     command = Command(kind=kind, on=on, actor_role=actor_role, actor_id=actor_id, level=level,
                       outcome=outcome, until=until, note=note.strip(), gate=gate.strip(),
-                      emergency=emergency)
+                      emergency=emergency, details=details or {})
     try:
         return record_action(store, ref, command)
     except AlertRefused as refused:

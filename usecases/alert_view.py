@@ -39,6 +39,7 @@ EVENT_WORDS = {
     "formal_at_risk": "20-day limit at risk",
     "formal_breached": "20-day limit passed",
     "cafcass_prompt": "Consider CAFCASS",
+    "raised_late": "Raised later than the policy asks",
 }
 
 

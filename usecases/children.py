@@ -32,6 +32,7 @@ EXTRA_EVENT_WORDS = {
     "decisions_disputed": "Decisions disputed",
     "decisions_agreed_by_silence": "Decisions taken as agreed",
     "decisions_reply_overdue": "Reply to decisions overdue",
+    "good_practice_noted": "Note of good practice",
 }
 
 
