@@ -178,7 +178,9 @@ def respond(s: Situation) -> list[NewEvent]:
     who = role_name(c.actor_role or s.state.awaiting)
     reason = f"{who} {words[c.outcome]}; {reviewer_word(s.state.track)} decides whether " \
              "this resolves it."
-    return [_person(c, "responded", {"level": s.state.level, "outcome": c.outcome}, reason)]
+    data = {"level": s.state.level, "outcome": c.outcome,
+            "due": s.state.due.isoformat() if s.state.due else ""}  # on time or not, later
+    return [_person(c, "responded", data, reason)]
 
 
 def satisfied(s: Situation) -> list[NewEvent]:
