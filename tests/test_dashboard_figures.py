@@ -11,8 +11,8 @@ from db.dashboard import (
     drift,
     ladder,
     outstanding,
-    raised_by_period,
     rag_by_period,
+    raised_by_period,
     responses_on_time,
 )
 from db.people import insert_child, insert_team
