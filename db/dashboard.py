@@ -242,6 +242,22 @@ def late_changes(db: sqlite_utils.Database, f: Filter) -> list[dict]:
         params))
 
 
+def alerts_list(db: sqlite_utils.Database, f: Filter, themes: dict[str, str]) -> list[dict]:
+    """The alerts behind the figures: raised in the period, with team and theme."""
+    cte, cte_params = _themes_cte(themes)
+    where, params = _alert_where(f)
+    return list(db.query(
+        f"""WITH {cte}
+            SELECT a.ref, a.track, a.level, a.status, a.raised_on, a.category,
+                   coalesce(t.theme, 'No theme') AS theme, c.case_ref AS child_ref,
+                   coalesce(tm.name, 'No team') AS team
+            FROM alerts a JOIN children c ON c.id = a.child_id
+            LEFT JOIN teams tm ON tm.id = c.team_id
+            LEFT JOIN themes t ON t.category = a.category
+            WHERE {where} ORDER BY a.raised_on DESC, a.ref""",
+        cte_params + params))
+
+
 def data_version(db: sqlite_utils.Database) -> tuple[int, int]:
     """Changes whenever anything is recorded: the dashboard's cache key."""
     row = db.execute("SELECT (SELECT coalesce(max(id), 0) FROM events), "

@@ -58,6 +58,11 @@ class WorkingCalendar:
         ).tolist()
         self._ordinal_set = frozenset(self._ordinals)
 
+    @property
+    def numpy_calendar(self) -> np.busdaycalendar:
+        """For counting many spans at once with ``np.busday_count``."""
+        return self._busdays
+
     # -- one date at a time -------------------------------------------------------------
 
     def is_working_day(self, day: dt.date) -> bool:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from rules.roles import ACTS_AS_REVIEWER
 from usecases.accounts import SignedInUser
+from usecases.dashboard import DASHBOARD_ROLES
 
 SIGN_IN = "pages/sign_in.py"
 
@@ -41,6 +42,8 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
         ]
     if user.role == "principal_iro":
         screens.append(Screen("pages/inbox.py", "Inbox"))
+    if user.role in DASHBOARD_ROLES:
+        screens.append(Screen("pages/dashboard.py", "Dashboard"))
     screens.append(Screen("pages/messages.py", messages_title))
     return [
         *screens,

@@ -1,0 +1,186 @@
+"""Dashboard: what the alerts and reviews say about practice, for heads of service."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from db.dashboard import alerts_list, data_version
+from ui.auth import require_user
+from ui.charts import RAG_COLOURS, bar, chart_and_table, picked
+from ui.context import current_store, today
+from ui.format import uk_date
+from ui.widgets import link_to_alert
+from usecases.dashboard import DASHBOARD_ROLES, choices, figures, make_filter, themes_of
+from usecases.report_files import Table
+
+store = current_store()
+user = require_user()
+if user.role not in DASHBOARD_ROLES:
+    st.warning("The dashboard is for managers from service manager up, QA and the principal "
+               f"IRO; you are signed in as {user.role_name}.")
+    st.stop()
+as_of = today()
+
+st.title("Dashboard")
+options = choices(store)
+cols = st.columns([2, 2, 2, 2, 1])
+start = cols[0].date_input("From", as_of.replace(month=1, day=1) if as_of.month > 3
+                           else as_of.replace(year=as_of.year - 1, month=4, day=1),
+                           format="DD/MM/YYYY", key="dash_from")
+end = cols[1].date_input("To", as_of, format="DD/MM/YYYY", key="dash_to")
+team_id = cols[2].selectbox("Team", list(options.teams), format_func=options.teams.get,
+                            index=None, placeholder="All teams", key="dash_team")
+track = cols[3].selectbox("Track", list(options.tracks), format_func=options.tracks.get,
+                          index=None, placeholder="Both tracks", key="dash_track")
+period = cols[4].radio("By", ["month", "quarter"], key="dash_period",
+                       format_func=str.capitalize)
+theme = st.pills("Theme", list(options.themes), key="dash_theme")
+if start > end:
+    st.error("The 'From' date is after the 'To' date: choose a period that runs forwards.")
+    st.stop()
+st.caption(f"Alerts raised from {uk_date(start)} to {uk_date(end)}"
+           + (f", {options.teams[team_id]}" if team_id is not None else "")
+           + (f", {options.tracks[track]}" if track else "")
+           + (f", theme {theme}" if theme else "") + ". Click a bar to list the alerts behind it.")
+
+f = make_filter(store, start, end, team_id, track, theme)
+
+
+@st.cache_data(show_spinner="Counting...", max_entries=64)
+def _figures(path: str, version: tuple[int, int], f_key: tuple, period: str, day: dt.date):
+    # cached per filter until anything new is recorded (the data version changes)
+    return figures(store, f, day, period)
+
+
+fig = _figures(str(store.path), data_version(store.db),
+               (f.start, f.end, f.team_id, f.track, f.categories), period, as_of)
+
+# -- alerts raised -----------------------------------------------------------------------------
+st.subheader("Alerts raised")
+by_theme: dict[tuple[str, str], int] = {}
+for r in fig.raised:
+    by_theme[(r["period"], r["theme"])] = by_theme.get((r["period"], r["theme"]), 0) + r["alerts"]
+theme_rows = [{"period": p, "theme": t, "alerts": n} for (p, t), n in sorted(by_theme.items())]
+event_theme = chart_and_table(
+    "raised_by_theme",
+    bar(theme_rows, x="period", y="alerts", colour="theme", colour_title="Theme",
+        title=f"Alerts raised per {period}, by theme", x_title=period.capitalize(),
+        y_title="Alerts raised", pick="theme"),
+    Table("Alerts raised by theme", ("Period", "Theme", "Alerts"),
+          tuple((r["period"], r["theme"], r["alerts"]) for r in theme_rows)),
+    selectable=True)
+by_category: dict[str, int] = {}
+for r in fig.raised:
+    by_category[r["category_label"]] = by_category.get(r["category_label"], 0) + r["alerts"]
+category_rows = [{"category": c, "alerts": n}
+                 for c, n in sorted(by_category.items(), key=lambda kv: -kv[1])]
+chart_and_table(
+    "raised_by_category",
+    bar(category_rows, x="category", y="alerts", title="Alerts raised, by category",
+        x_title="Category of concern", y_title="Alerts raised", horizontal=True),
+    Table("Alerts by category", ("Category", "Alerts"),
+          tuple((r["category"], r["alerts"]) for r in category_rows)))
+event_team = chart_and_table(
+    "by_team",
+    bar(fig.by_team, x="team", y="per_100_children", title="Alerts per 100 children, by team",
+        x_title="Team", y_title="Alerts per 100 children", pick="team"),
+    Table("Alerts by team", ("Team", "Alerts", "Children", "Per 100 children"),
+          tuple((r["team"], r["alerts"], r["children"], r["per_100_children"])
+                for r in fig.by_team)),
+    selectable=True)
+
+chosen_themes = picked(event_theme, "theme")
+chosen_teams = picked(event_team, "team")
+if chosen_themes or chosen_teams:
+    behind = [a for a in alerts_list(store.db, f, themes_of(store))
+              if (not chosen_themes or a["theme"] in chosen_themes)
+              and (not chosen_teams or a["team"] in chosen_teams)]
+    st.markdown("**The alerts behind your selection** ("
+                + ", ".join(chosen_themes + chosen_teams) + f"): {len(behind)}")
+    for alert in behind[:100]:
+        row = st.columns([3, 2, 2, 2])
+        with row[0]:
+            link_to_alert(alert["ref"], f"{alert['ref']} ({alert['child_ref']})")
+        row[1].write(alert["team"])
+        row[2].write(alert["theme"])
+        row[3].write(f"{alert['status'].capitalize()}, raised {uk_date(alert['raised_on'])}")
+
+# -- the ladder and timeliness -----------------------------------------------------------------
+st.subheader("The ladder")
+chart_and_table(
+    "ladder",
+    bar([{**r, "stage": f"{r['stage']}"} for r in fig.ladder], x="stage", y="reached",
+        colour="track_label", colour_title="Track",
+        title="How far alerts went: the number that reached each stage",
+        x_title="Stage", y_title="Alerts that reached it"),
+    Table("The ladder", ("Track", "Stage", "Reached", "Resolved there"),
+          tuple((r["track_label"], r["stage"], r["reached"], r["resolved_here"])
+                for r in fig.ladder)))
+chart_and_table(
+    "on_time",
+    bar([{**r, "percent_on_time": round(100 * r["share_on_time"], 1)} for r in fig.on_time],
+        x="stage", y="percent_on_time", title="Responses on time, by stage",
+        x_title="Stage", y_title="Responses on time (%)"),
+    Table("Responses on time", ("Stage", "Responses", "On time", "Share on time"),
+          tuple((r["stage"], r["responses"], r["on_time"], r["share_on_time"])
+                for r in fig.on_time)))
+res_cols = st.columns(2)
+with res_cols[0]:
+    st.markdown("**Working days from raising to resolution**")
+    st.dataframe(fig.resolution, hide_index=True, width="stretch",
+                 column_config={"track": "Track", "resolved": "Resolved",
+                                "median_working_days": "Median working days",
+                                "mean_working_days": "Mean working days",
+                                "within_20": "Within 20 working days"})
+with res_cols[1]:
+    st.markdown("**Alerts over the 20-working-day limit**")
+    st.dataframe(fig.over_cap, hide_index=True, width="stretch",
+                 column_config={"period": "Month the limit passed", "alerts": "Alerts"})
+
+# -- outstanding now ---------------------------------------------------------------------------
+st.subheader(f"Outstanding on {uk_date(as_of)}")
+overdue = sum(1 for r in fig.outstanding if r["overdue"])
+st.caption(f"{len(fig.outstanding)} open, {overdue} overdue (overdue first).")
+st.dataframe(
+    [{"Alert": r["alert"], "Child": r["child"], "Team": r["team"], "Stage": r["stage"],
+      "Waiting for": r["waiting_for"], "Due": uk_date(r["due"], "-"),
+      "Overdue": "Yes" if r["overdue"] else ""} for r in fig.outstanding],
+    hide_index=True, width="stretch")
+
+# -- reviews -----------------------------------------------------------------------------------
+st.subheader("Reviews: Red, Amber, Green")
+chart_and_table(
+    "rag",
+    bar(fig.rag, x="period", y="reviews", colour="rag", colour_title="Judgement",
+        title=f"Review judgements per {period}", x_title=period.capitalize(),
+        y_title="Reviews", scale=RAG_COLOURS),
+    Table("Review judgements", ("Period", "Team", "Judgement", "Reviews"),
+          tuple((r["period"], r["team"], r["rag"], r["reviews"]) for r in fig.rag)))
+st.markdown(f"**Children with two or more amber or red reviews in a row:** {len(fig.drift)}")
+if fig.drift:
+    st.dataframe(fig.drift, hide_index=True, width="stretch",
+                 column_config={"child_ref": "Child", "team": "Team",
+                                "in_a_row_pairs": "Times in a row",
+                                "latest": "Latest review"})
+
+# -- the rest ----------------------------------------------------------------------------------
+st.subheader("Good practice, CAFCASS, significant changes")
+chart_and_table(
+    "good_practice",
+    bar(fig.good_practice, x="team", y="notes", title="Notes of good practice, by team",
+        x_title="Team", y_title="Notes"),
+    Table("Good practice", ("Team", "Notes"),
+          tuple((r["team"], r["notes"]) for r in fig.good_practice)))
+other = st.columns(2)
+with other[0]:
+    st.markdown(f"**Referrals to CAFCASS:** {sum(r['events'] for r in fig.cafcass)}")
+    st.dataframe(fig.cafcass, hide_index=True, width="stretch",
+                 column_config={"period": "Month", "team": "Team", "events": "Referrals"})
+with other[1]:
+    late = sum(r["told_late"] or 0 for r in fig.late_changes)
+    st.markdown(f"**Significant changes the IRO was told of late:** {late}")
+    st.dataframe(fig.late_changes, hide_index=True, width="stretch",
+                 column_config={"period": "Month", "team": "Team", "changes": "Changes",
+                                "told_late": "Told late"})
