@@ -53,13 +53,13 @@ def test_each_role_sees_only_its_screens(tmp_path):
         return [s.title for s in screens_for(user_with_role(store, role)) if s.visible]
 
     assert visible("head_of_service") == ["Home", "Inbox", "Children", "Dashboard",
-                                          "Messages"]
+                                          "Reports", "Messages"]
     assert visible("team_manager") == ["Home", "Inbox", "Children", "Messages"]
     assert visible("iro") == ["Home", "Alerts", "Children", "Record a review",
                               "Raise an alert", "Note good practice", "Messages"]
     assert visible("cp_chair") == visible("iro")
     assert visible("principal_iro") == [*visible("iro")[:-1], "Inbox", "Dashboard",
-                                        "Messages"]
+                                        "Reports", "Messages"]
     assert [s.title for s in screens_for(None)] == ["Sign in"]
 
 

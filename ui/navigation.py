@@ -44,6 +44,7 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
         screens.append(Screen("pages/inbox.py", "Inbox"))
     if user.role in DASHBOARD_ROLES:
         screens.append(Screen("pages/dashboard.py", "Dashboard"))
+        screens.append(Screen("pages/reports.py", "Reports"))
     screens.append(Screen("pages/messages.py", messages_title))
     return [
         *screens,

@@ -1,0 +1,110 @@
+"""The monthly, quarterly and annual reports, as tables ready for Excel or CSV.
+
+- Monthly (seed 002, 1.5): the alerts outstanding at the end of the month, for the
+  divisional director.
+- Quarterly (seed 000, 3; seed 002, 7): alerts by theme and by team, with the change from
+  the quarter before.
+- Annual (the IRO annual report): how far alerts went and where they were resolved,
+  timeliness, themes, CAFCASS referrals, good practice, and the Red/Amber/Green picture.
+  The year is the financial year (April to March), as IRO annual reports are.
+"""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+import datetime as dt
+from collections import Counter
+
+from db import dashboard as q
+from usecases.dashboard import figures, themes_of
+from usecases.report_files import Table
+from usecases.store import Store
+
+
+def month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, month_calendar.monthrange(year, month)[1])
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    first = 3 * (quarter - 1) + 1
+    return dt.date(year, first, 1), month_end(year, first + 2)
+
+
+def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
+    return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
+
+
+def monthly(store: Store, year: int, month: int) -> list[Table]:
+    end = month_end(year, month)
+    fig = figures(store, q.Filter(dt.date(1970, 1, 1), end), end)
+    rows = tuple((r["alert"], r["child"], r["team"], r["stage"], r["waiting_for"], r["due"],
+                  "Yes" if r["overdue"] else "No") for r in fig.outstanding)
+    by_stage = Counter((r["stage"], r["waiting_for"]) for r in fig.outstanding)
+    return [
+        Table(f"Outstanding {end:%b %Y}", ("Alert", "Child", "Team", "Stage", "Waiting for",
+                                           "Due", "Overdue"), rows),
+        Table("By stage", ("Stage", "Waiting for", "Alerts"),
+              tuple((s, w, n) for (s, w), n in sorted(by_stage.items()))),
+    ]
+
+
+def _theme_team_counts(store: Store, start: dt.date, end: dt.date) -> Counter:
+    counts: Counter = Counter()
+    for alert in q.alerts_list(store.db, q.Filter(start, end), themes_of(store)):
+        counts[(alert["team"], alert["theme"])] += 1
+    return counts
+
+
+def quarterly(store: Store, year: int, quarter: int) -> list[Table]:
+    start, end = quarter_bounds(year, quarter)
+    before = quarter_bounds(*previous_quarter(year, quarter))
+    now, then = _theme_team_counts(store, start, end), _theme_team_counts(store, *before)
+    keys = sorted(set(now) | set(then))
+    label = f"{year} Q{quarter}"
+    by_team_theme = tuple((team, theme, now[(team, theme)], then[(team, theme)],
+                           now[(team, theme)] - then[(team, theme)]) for team, theme in keys)
+    themes = sorted({t for _, t in keys})
+    by_theme = tuple((t, sum(n for (_, th), n in now.items() if th == t),
+                      sum(n for (_, th), n in then.items() if th == t)) for t in themes)
+    teams = sorted({team for team, _ in keys})
+    by_team = tuple((tm, sum(n for (t, _), n in now.items() if t == tm),
+                     sum(n for (t, _), n in then.items() if t == tm)) for tm in teams)
+    return [
+        Table(f"Themes by team {label}",
+              ("Team", "Theme", "This quarter", "Quarter before", "Change"), by_team_theme),
+        Table(f"Themes {label}", ("Theme", "This quarter", "Quarter before"), by_theme),
+        Table(f"Teams {label}", ("Team", "This quarter", "Quarter before"), by_team),
+    ]
+
+
+def annual(store: Store, first_year: int) -> list[Table]:
+    """The financial year from 1 April ``first_year`` to 31 March the year after."""
+    start, end = dt.date(first_year, 4, 1), dt.date(first_year + 1, 3, 31)
+    fig = figures(store, q.Filter(start, end), end, period="quarter")
+    informal = sum(r["resolved_here"] for r in fig.ladder if r["level"] == "informal")
+    formal = sum(r["resolved_here"] for r in fig.ladder if r["level"] != "informal")
+    themes: Counter = Counter()
+    for r in fig.raised:
+        themes[r["theme"]] += r["alerts"]
+    return [
+        Table("Stage reached", ("Track", "Stage", "Alerts that reached it", "Resolved there"),
+              tuple((r["track_label"], r["stage"], r["reached"], r["resolved_here"])
+                    for r in fig.ladder)),
+        Table("Resolved", ("Resolved", "Alerts"),
+              (("Informally", informal), ("Formally", formal))),
+        Table("Timeliness", ("Stage", "Responses", "On time", "Share on time"),
+              tuple((r["stage"], r["responses"], r["on_time"], r["share_on_time"])
+                    for r in fig.on_time)),
+        Table("Working days to resolution",
+              ("Track", "Resolved", "Median working days", "Mean working days",
+               "Within 20 working days"),
+              tuple((r["track"], r["resolved"], r["median_working_days"],
+                     r["mean_working_days"], r["within_20"]) for r in fig.resolution)),
+        Table("Themes", ("Theme", "Alerts"), tuple(sorted(themes.items()))),
+        Table("CAFCASS referrals", ("Month", "Team", "Referrals"),
+              tuple((r["period"], r["team"], r["events"]) for r in fig.cafcass)),
+        Table("Good practice", ("Team", "Notes"),
+              tuple((r["team"], r["notes"]) for r in fig.good_practice)),
+        Table("RAG by quarter", ("Quarter", "Team", "Judgement", "Reviews"),
+              tuple((r["period"], r["team"], r["rag"], r["reviews"]) for r in fig.rag)),
+    ]
