@@ -254,6 +254,17 @@ def m005_changes_practice_and_permanence(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m006_dashboard_indexes(db: sqlite_utils.Database) -> None:
+    """The dashboard filters alerts by the day raised or closed and reviews by the day held."""
+    _run(
+        db,
+        "CREATE INDEX idx_alerts_raised ON alerts(raised_on)",
+        "CREATE INDEX idx_alerts_closed ON alerts(closed_on)",
+        "CREATE INDEX idx_reviews_held ON reviews(held_on)",
+    )
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events
