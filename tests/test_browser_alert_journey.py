@@ -135,3 +135,17 @@ def test_iro_notes_good_practice(site):
     iro.get_by_role("button", name="Send the note").click()
     expect(iro.get_by_text(re.compile("^Thank you"))).to_be_visible(timeout=WAIT)
     assert store.db["good_practice"].count == before + 1
+
+
+def test_head_of_service_sees_the_dashboard(site):
+    url, store, browser = site
+    page = sign_in(browser, url, email_of(store, "head_of_service"))
+    menu(page, "Dashboard")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible(timeout=WAIT)
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expect(charts.first).to_be_visible(timeout=WAIT)
+    expect(charts).to_have_count(7, timeout=WAIT)
+    expect(page.get_by_role("heading", name=re.compile("^Outstanding on 23 Nov 2026"))) \
+        .to_be_visible(timeout=WAIT)
+    page.wait_for_timeout(1000)  # let the charts draw before the picture
+    screenshot(page, "09-dashboard")
