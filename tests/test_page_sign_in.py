@@ -56,7 +56,10 @@ def test_each_role_sees_only_its_screens(tmp_path):
                                           "Reports", "Messages"]
     assert visible("team_manager") == ["Home", "Inbox", "Children", "Messages"]
     assert visible("iro") == ["Home", "Alerts", "Children", "Record a review",
-                              "Raise an alert", "Note good practice", "Messages"]
+                              "Raise an alert", "Note good practice", "Significant changes",
+                              "Messages"]
+    assert visible("social_worker") == ["Home", "Inbox", "Children",
+                                        "Tell the IRO of a change", "Messages"]
     assert visible("cp_chair") == visible("iro")
     assert visible("principal_iro") == [*visible("iro")[:-1], "Inbox", "Dashboard",
                                         "Reports", "Messages"]

@@ -34,12 +34,15 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
             Screen("pages/record_review.py", "Record a review"),
             Screen("pages/raise_alert.py", "Raise an alert"),
             Screen("pages/good_practice.py", "Note good practice"),
+            Screen("pages/changes.py", "Significant changes"),
         ]
     else:
         screens += [
             Screen("pages/inbox.py", "Inbox"),
             Screen("pages/children.py", "Children"),
         ]
+    if user.role in ("social_worker", "business_support"):
+        screens.append(Screen("pages/tell_iro.py", "Tell the IRO of a change"))
     if user.role == "principal_iro":
         screens.append(Screen("pages/inbox.py", "Inbox"))
     if user.role in DASHBOARD_ROLES:

@@ -17,6 +17,7 @@ from rules.alert_transitions import level_name
 from rules.roles import REVIEWER_ROLES, role_name
 from usecases.accounts import SignedInUser
 from usecases.alert_view import EVENT_WORDS
+from usecases.changes import CHANGE_EVENT_WORDS
 from usecases.errors import UserError
 from usecases.store import Store
 
@@ -33,6 +34,7 @@ EXTRA_EVENT_WORDS = {
     "decisions_agreed_by_silence": "Decisions taken as agreed",
     "decisions_reply_overdue": "Reply to decisions overdue",
     "good_practice_noted": "Note of good practice",
+    **CHANGE_EVENT_WORDS,
 }
 
 
