@@ -10,6 +10,7 @@ from ui.format import uk_date
 from ui.widgets import RAG_WORDS, link_to_alert
 from usecases.children import REPLY_WORDS, child_record, review_decisions_text
 from usecases.errors import UserError
+from usecases.permanence import PLACEMENT_ROLES
 from usecases.reviews import REPLY_ROLES, reply_to_decisions
 
 store = current_store()
@@ -30,6 +31,12 @@ cols[2].markdown(f"**Team**  \n{child['team'] or '-'}  \n**Social worker**  \n"
                  f"{child['social_worker'] or '-'}")
 cols[3].markdown(f"**IRO or CP chair**  \n{child['reviewer'] or '-'}")
 
+if user.role in PLACEMENT_ROLES:
+    st.page_link("pages/placement.py", label="Record placement and permanence facts",
+                 query_params={"child": case_ref}, icon=":material/home:")
+if user.role in ("social_worker", "business_support"):
+    st.page_link("pages/tell_iro.py", label="Tell the IRO of a significant change",
+                 query_params={"child": case_ref}, icon=":material/notification_important:")
 if is_reviewer(user):
     actions = st.columns(2)
     with actions[0]:

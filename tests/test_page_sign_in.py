@@ -52,17 +52,20 @@ def test_each_role_sees_only_its_screens(tmp_path):
     def visible(role: str) -> list[str]:
         return [s.title for s in screens_for(user_with_role(store, role)) if s.visible]
 
+    concerns = "Concerns about an IRO's practice"
     assert visible("head_of_service") == ["Home", "Inbox", "Children", "Dashboard",
-                                          "Reports", "Messages"]
-    assert visible("team_manager") == ["Home", "Inbox", "Children", "Messages"]
+                                          "Reports", concerns, "Messages"]
+    assert visible("team_manager") == ["Home", "Inbox", "Children",
+                                       "Placement and permanence", concerns, "Messages"]
     assert visible("iro") == ["Home", "Alerts", "Children", "Record a review",
                               "Raise an alert", "Note good practice", "Significant changes",
-                              "Messages"]
+                              concerns, "Messages"]
     assert visible("social_worker") == ["Home", "Inbox", "Children",
-                                        "Tell the IRO of a change", "Messages"]
+                                        "Tell the IRO of a change", "Placement and permanence",
+                                        concerns, "Messages"]
     assert visible("cp_chair") == visible("iro")
-    assert visible("principal_iro") == [*visible("iro")[:-1], "Inbox", "Dashboard",
-                                        "Reports", "Messages"]
+    assert visible("principal_iro") == [*visible("iro")[:-2], "Inbox", "Dashboard",
+                                        "Reports", concerns, "Messages"]
     assert [s.title for s in screens_for(None)] == ["Sign in"]
 
 

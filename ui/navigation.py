@@ -9,6 +9,7 @@ import streamlit as st
 from rules.roles import ACTS_AS_REVIEWER
 from usecases.accounts import SignedInUser
 from usecases.dashboard import DASHBOARD_ROLES
+from usecases.permanence import PLACEMENT_ROLES
 
 SIGN_IN = "pages/sign_in.py"
 
@@ -43,11 +44,14 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
         ]
     if user.role in ("social_worker", "business_support"):
         screens.append(Screen("pages/tell_iro.py", "Tell the IRO of a change"))
+    if user.role in PLACEMENT_ROLES:
+        screens.append(Screen("pages/placement.py", "Placement and permanence"))
     if user.role == "principal_iro":
         screens.append(Screen("pages/inbox.py", "Inbox"))
     if user.role in DASHBOARD_ROLES:
         screens.append(Screen("pages/dashboard.py", "Dashboard"))
         screens.append(Screen("pages/reports.py", "Reports"))
+    screens.append(Screen("pages/practice_concerns.py", "Concerns about an IRO's practice"))
     screens.append(Screen("pages/messages.py", messages_title))
     return [
         *screens,

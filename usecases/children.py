@@ -14,6 +14,7 @@ from db.queries import (
     staff_names,
 )
 from rules.alert_transitions import level_name
+from rules.permanence_rules import CHRONOLOGY_WORDS as PERMANENCE_WORDS
 from rules.roles import REVIEWER_ROLES, role_name
 from usecases.accounts import SignedInUser
 from usecases.alert_view import EVENT_WORDS
@@ -35,6 +36,7 @@ EXTRA_EVENT_WORDS = {
     "decisions_reply_overdue": "Reply to decisions overdue",
     "good_practice_noted": "Note of good practice",
     **CHANGE_EVENT_WORDS,
+    **PERMANENCE_WORDS,
 }
 
 

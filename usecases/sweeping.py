@@ -1,5 +1,5 @@
-"""The sweep over everything time drives: alerts' ladders, review decisions' replies, and
-the monthly digests."""
+"""The sweep over everything time drives: alerts' ladders, review decisions' replies,
+permanence referrals, concerns about an IRO's practice, and the monthly digests."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import datetime as dt
 
 from usecases.alerts import sweep as sweep_alerts
 from usecases.digests import send_monthly_digests
+from usecases.permanence import sweep_permanence
+from usecases.practice_concerns import sweep_concerns
 from usecases.reviews import sweep_reviews
 from usecases.store import Store
 
@@ -14,4 +16,5 @@ from usecases.store import Store
 def sweep_all(store: Store, as_of: dt.date) -> list[dict]:
     """Every derived event up to ``as_of``: alerts, then reviews, then digests. Idempotent."""
     return [*sweep_alerts(store, as_of), *sweep_reviews(store, as_of),
+            *sweep_permanence(store, as_of), *sweep_concerns(store, as_of),
             *send_monthly_digests(store, as_of)]
