@@ -13,7 +13,7 @@ from ui.context import current_store, today
 from ui.format import uk_date
 from ui.widgets import link_to_alert
 from usecases.dashboard import DASHBOARD_ROLES, choices, figures, make_filter, themes_of
-from usecases.report_files import Table
+from usecases.report_files import Table, table_csv
 
 store = current_store()
 user = require_user()
@@ -140,14 +140,22 @@ with res_cols[1]:
                  column_config={"period": "Month the limit passed", "alerts": "Alerts"})
 
 # -- outstanding now ---------------------------------------------------------------------------
+SHOWN = 200
 st.subheader(f"Outstanding on {uk_date(as_of)}")
 overdue = sum(1 for r in fig.outstanding if r["overdue"])
-st.caption(f"{len(fig.outstanding)} open, {overdue} overdue (overdue first).")
+st.caption(f"{len(fig.outstanding)} open, {overdue} overdue (overdue first)"
+           + (f"; the first {SHOWN} are shown, all are in the download." if
+              len(fig.outstanding) > SHOWN else "."))
+outstanding_table = Table(
+    "Outstanding", ("Alert", "Child", "Team", "Stage", "Waiting for", "Due", "Overdue"),
+    tuple((r["alert"], r["child"], r["team"], r["stage"], r["waiting_for"], r["due"],
+           "Yes" if r["overdue"] else "") for r in fig.outstanding))
 st.dataframe(
-    [{"Alert": r["alert"], "Child": r["child"], "Team": r["team"], "Stage": r["stage"],
-      "Waiting for": r["waiting_for"], "Due": uk_date(r["due"], "-"),
-      "Overdue": "Yes" if r["overdue"] else ""} for r in fig.outstanding],
+    [{"Alert": r[0], "Child": r[1], "Team": r[2], "Stage": r[3], "Waiting for": r[4],
+      "Due": uk_date(r[5], "-"), "Overdue": r[6]} for r in outstanding_table.rows[:SHOWN]],
     hide_index=True, width="stretch")
+st.download_button("Download all outstanding alerts (CSV)", table_csv(outstanding_table),
+                   file_name="outstanding.csv", mime="text/csv", key="csv_outstanding")
 
 # -- reviews -----------------------------------------------------------------------------------
 st.subheader("Reviews: Red, Amber, Green")
@@ -160,7 +168,7 @@ chart_and_table(
           tuple((r["period"], r["team"], r["rag"], r["reviews"]) for r in fig.rag)))
 st.markdown(f"**Children with two or more amber or red reviews in a row:** {len(fig.drift)}")
 if fig.drift:
-    st.dataframe(fig.drift, hide_index=True, width="stretch",
+    st.dataframe(fig.drift[:SHOWN], hide_index=True, width="stretch",
                  column_config={"child_ref": "Child", "team": "Team",
                                 "in_a_row_pairs": "Times in a row",
                                 "latest": "Latest review"})
