@@ -29,12 +29,12 @@ from rules import alert_transitions as t
 from rules.alert_state import INFORMAL, OUTCOMES, AlertState, apply_event
 from rules.alert_transitions import Command, NewEvent, Situation
 from rules.engine import (
+    action,
     context,
     declares_rulesets,
     emit,
     evaluate,
     every_fact_is_handled,
-    first_time,
 )
 from rules.policy import Gate, Policy
 from rules.roles import role_name
@@ -69,16 +69,6 @@ class Decision:
 # -- the rulesets ----------------------------------------------------------------------------
 
 
-def _accept(transition: Any) -> Any:
-    def action(c: Any) -> None:
-        if first_time(c, transition.__name__):
-            for event in transition(context(c)):
-                emit(c, event)
-
-    action.__name__ = transition.__name__
-    return action
-
-
 def _refuse(message: Any) -> Any:
     def action(c: Any) -> None:
         emit(c, Refusal(message(context(c)) if callable(message) else message))
@@ -101,12 +91,12 @@ def _declare() -> None:
         when_all((m.cmd == "raised") & (m.is_new == True) & (m.target == "informal")
                  & (m.by_reviewer == True) & (m.category_ok == True)
                  & ((m.until_given == False) | (m.until_after == True)))(
-            _accept(t.raise_alert))
+            action(t.raise_alert))
         when_all((m.cmd == "raised") & (m.is_new == True) & (m.target == "formal")
                  & (m.by_reviewer == True) & (m.category_ok == True)
-                 & (m.bypass_allowed == True) & (m.gate_ok == True))(_accept(t.raise_alert))
+                 & (m.bypass_allowed == True) & (m.gate_ok == True))(action(t.raise_alert))
         when_all((m.cmd == "raised") & (m.is_new == True) & (m.late_raise == 1))(
-            _accept(t.raised_late))
+            action(t.raised_late))
         when_all((m.cmd == "raised") & (m.is_new == False))(_refuse(_already_exists))
         when_all((m.cmd != "raised") & (m.is_new == True))(_refuse(
             "The first event of an alert must be 'raised'."))
@@ -126,20 +116,20 @@ def _declare() -> None:
 
         # responding and deciding
         when_all((m.cmd == "responded") & (m.open == True) & (m.awaiting_manager == True)
-                 & (m.by_addressee == True) & (m.outcome_ok == True))(_accept(t.respond))
+                 & (m.by_addressee == True) & (m.outcome_ok == True))(action(t.respond))
         when_all((m.cmd == "responded") & (m.outcome_ok == False))(_refuse(
             "A response needs an outcome: agree, uphold, alternative or no_action."))
         when_all((m.cmd == "satisfied") & (m.open == True) & (m.by_reviewer == True))(
-            _accept(t.satisfied))
+            action(t.satisfied))
         when_all((m.cmd == "not_satisfied") & (m.open == True) & (m.by_reviewer == True)
                  & (m.awaiting_reviewer == True) & (m.stage == "formal")
                  & (m.on_not_satisfied == "escalate") & (m.has_next == True)
-                 & (m.next_exceptional == False))(_accept(t.not_satisfied_and_escalate))
+                 & (m.next_exceptional == False))(action(t.not_satisfied_and_escalate))
         when_all((m.cmd == "not_satisfied") & (m.open == True) & (m.by_reviewer == True)
                  & (m.awaiting_reviewer == True)
                  & ((m.stage == "informal") | (m.on_not_satisfied == "prompt")
                     | (m.has_next == False) | (m.next_exceptional == True)))(
-            _accept(t.not_satisfied_and_decide))
+            action(t.not_satisfied_and_decide))
         when_all((m.cmd == "not_satisfied") & (m.open == True)
                  & (m.awaiting_reviewer == False))(_refuse(_no_response_yet))
 
@@ -147,7 +137,7 @@ def _declare() -> None:
         when_all((m.cmd == "escalated") & (m.open == True) & (m.by_reviewer == True)
                  & (m.target == "formal") & (m.target_above == True)
                  & ((m.skips == False) | (m.bypass_allowed == True)) & (m.gate_ok == True))(
-            _accept(t.escalate_by_hand))
+            action(t.escalate_by_hand))
         when_all((m.cmd == "escalated") & (m.target != "formal"))(_refuse(_escalate_where))
         when_all((m.cmd == "escalated") & (m.target == "formal") & (m.target_above == False))(
             _refuse(_not_above))
@@ -159,35 +149,35 @@ def _declare() -> None:
         # more time
         when_all((m.cmd == "extension_requested") & (m.open == True)
                  & (m.awaiting_manager == True) & (m.by_addressee == True)
-                 & (m.until_after == True))(_accept(t.request_extension))
+                 & (m.until_after == True))(action(t.request_extension))
         when_all((m.cmd == "extension_requested") & (m.until_after == False))(
             _refuse(_until_not_after))
         when_all((m.cmd == "extension_agreed") & (m.open == True) & (m.by_reviewer == True)
                  & (m.ext_pending == True)
                  & ((m.until_given == False) | (m.until_after == True)))(
-            _accept(t.agree_extension))
+            action(t.agree_extension))
         when_all((m.cmd == "extension_agreed") & (m.until_given == True)
                  & (m.until_after == False))(_refuse(_until_not_after))
         when_all((m.cmd == "extension_refused") & (m.open == True) & (m.by_reviewer == True)
-                 & (m.ext_pending == True))(_accept(t.refuse_extension))
+                 & (m.ext_pending == True))(action(t.refuse_extension))
         when_all(((m.cmd == "extension_agreed") | (m.cmd == "extension_refused"))
                  & (m.ext_pending == False))(_refuse(
             "There is no request for more time waiting for an answer."))
 
         # notes alongside the ladder
         when_all((m.cmd == "withdrawn") & (m.open == True) & (m.by_reviewer == True)
-                 & (m.note_given == True))(_accept(t.note))
+                 & (m.note_given == True))(action(t.note))
         when_all((m.cmd == "withdrawn") & (m.note_given == False))(_refuse(
             "Say why the alert is withdrawn: the reason is kept on the child's chronology."))
         when_all(((m.cmd == "hos_notified") | (m.cmd == "legal_advice")) & (m.open == True)
-                 & (m.by_reviewer == True))(_accept(t.note))
+                 & (m.by_reviewer == True))(action(t.note))
         when_all((m.cmd == "cafcass_referral") & (m.open == True) & (m.by_reviewer == True)
-                 & ((m.cafcass_gate == False) | (m.hos_notified == True)))(_accept(t.note))
+                 & ((m.cafcass_gate == False) | (m.hos_notified == True)))(action(t.note))
         when_all((m.cmd == "cafcass_referral") & (m.cafcass_gate == True)
                  & (m.hos_notified == False))(_refuse(_cafcass_gate))
-        when_all((m.cmd == "complaint") & (m.open == True))(_accept(t.note))
+        when_all((m.cmd == "complaint") & (m.open == True))(action(t.note))
         when_all((m.cmd == "acknowledged") & (m.open == True) & (m.awaiting_manager == True)
-                 & (m.by_addressee == True))(_accept(t.note))
+                 & (m.by_addressee == True))(action(t.note))
 
     with ruleset("alert_clock"):
         every_fact_is_handled()
@@ -195,16 +185,16 @@ def _declare() -> None:
                   & (m.today >= m.silence_on))
         when_all(silent & (m.stage == "formal") & (m.on_silence == "escalate")
                  & (m.has_next == True) & (m.next_exceptional == False))(
-            _accept(t.silence_escalates))
+            action(t.silence_escalates))
         when_all(silent & (m.overdue_flagged == False)
                  & ((m.stage == "informal") | (m.on_silence == "prompt")
                     | (m.has_next == False) | (m.next_exceptional == True)))(
-            _accept(t.silence_prompts))
+            action(t.silence_prompts))
         when_all((m.open == True) & (m.formal == True) & (m.at_risk_flagged == False)
                  & (m.today >= m.at_risk_on) & (m.today < m.breach_on))(
-            _accept(t.formal_at_risk))
+            action(t.formal_at_risk))
         when_all((m.open == True) & (m.formal == True) & (m.breached_flagged == False)
-                 & (m.today >= m.breach_on))(_accept(t.formal_breached))
+                 & (m.today >= m.breach_on))(action(t.formal_breached))
 
 
 # -- refusal messages --------------------------------------------------------------------------

@@ -25,7 +25,6 @@ events (``NewEvent``) and the change's status out. The caller writes them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,12 +33,10 @@ from durable.lang import m, ruleset, when_all
 from rules.alert_transitions import NewEvent, reviewer_word
 from rules.dates import uk_date, working_days_phrase
 from rules.engine import (
-    context,
+    action,
     declares_rulesets,
-    emit,
     evaluate,
     every_fact_is_handled,
-    first_time,
 )
 from rules.policy import ChangeType, Policy
 from rules.working_days import WorkingCalendar
@@ -164,22 +161,12 @@ def _review_first(s: _Notified) -> list[NewEvent]:
     return [_derived("review_required_before_change", s, data, reason, RULE_REVIEW_FIRST)]
 
 
-def _make(maker: Callable[[Any], list[NewEvent]], name: str) -> Callable[[Any], None]:
-    def action(c: Any) -> None:
-        if first_time(c, name):
-            for event in maker(context(c)):
-                emit(c, event)
-
-    action.__name__ = name
-    return action
-
-
 @declares_rulesets
 def _declare() -> None:
     with ruleset("change_notified"):
         every_fact_is_handled()
-        when_all(m.told_on > m.due_on)(_make(_late, RULE_LATE))
-        when_all(m.review_before == 1)(_make(_review_first, RULE_REVIEW_FIRST))
+        when_all(m.told_on > m.due_on)(action(_late, RULE_LATE))
+        when_all(m.review_before == 1)(action(_review_first, RULE_REVIEW_FIRST))
 
 
 # -- the decision -------------------------------------------------------------------------------

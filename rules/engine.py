@@ -94,6 +94,20 @@ def first_time(c: Any, key: str) -> bool:
     return True
 
 
+def action(maker: Callable[[Any], Any], name: str | None = None) -> Callable[[Any], None]:
+    """A rule's action: run ``maker`` on the evaluation's context and emit what it returns,
+    once per evaluation however many of the rule's alternatives matched."""
+    key = name or maker.__name__
+
+    def run(c: Any) -> None:
+        if first_time(c, key):
+            for value in maker(context(c)):
+                emit(c, value)
+
+    run.__name__ = key
+    return run
+
+
 def context(c: Any) -> Any:
     """Called from an action: the Python object the evaluation was given."""
     return _contexts[c.m.sid]

@@ -23,7 +23,6 @@ the review says in; events (``NewEvent``) out. The caller writes them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,12 +31,10 @@ from durable.lang import m, ruleset, when_all
 from rules.alert_transitions import NewEvent, reviewer_word
 from rules.dates import uk_date, working_days_phrase
 from rules.engine import (
-    context,
+    action,
     declares_rulesets,
-    emit,
     evaluate,
     every_fact_is_handled,
-    first_time,
 )
 from rules.policy import Policy
 from rules.roles import role_name
@@ -223,34 +220,24 @@ def _silence(s: _Clock, agreed: bool) -> list[NewEvent]:
 # -- the rulesets ----------------------------------------------------------------------------
 
 
-def _make(maker: Callable[[Any], list[NewEvent]], name: str) -> Callable[[Any], None]:
-    def action(c: Any) -> None:
-        if first_time(c, name):
-            for event in maker(context(c)):
-                emit(c, event)
-
-    action.__name__ = name
-    return action
-
-
 @declares_rulesets
 def _declare() -> None:
     with ruleset("review_saved"):
         every_fact_is_handled()
-        when_all((m.rag == "amber") & (m.notify_count > 0))(_make(_rag_routed, "rag_amber"))
-        when_all((m.rag == "red") & (m.notify_count > 0))(_make(_rag_routed, "rag_red"))
+        when_all((m.rag == "amber") & (m.notify_count > 0))(action(_rag_routed, "rag_amber"))
+        when_all((m.rag == "red") & (m.notify_count > 0))(action(_rag_routed, "rag_red"))
         when_all(((m.rag == "amber") | (m.rag == "red"))
                  & ((m.previous_rag == "amber") | (m.previous_rag == "red")))(
-            _make(_drift_prompt, "two_in_a_row"))
-        when_all(m.late == 1)(_make(_sent_late, "decisions_sent_late"))
+            action(_drift_prompt, "two_in_a_row"))
+        when_all(m.late == 1)(action(_sent_late, "decisions_sent_late"))
 
     with ruleset("review_clock"):
         every_fact_is_handled()
         silent = ((m.status == AWAITING) & (m.silence_on > 0) & (m.today >= m.silence_on))
         when_all(silent & (m.on_silence == "agreed"))(
-            _make(lambda s: _silence(s, agreed=True), "silence_agrees"))
+            action(lambda s: _silence(s, agreed=True), "silence_agrees"))
         when_all(silent & (m.on_silence == "prompt"))(
-            _make(lambda s: _silence(s, agreed=False), "silence_prompts"))
+            action(lambda s: _silence(s, agreed=False), "silence_prompts"))
 
 
 # -- facts and decisions ---------------------------------------------------------------------
