@@ -46,6 +46,18 @@ def _alert_where(f: Filter, date_column: str = "a.raised_on") -> tuple[str, list
     return " AND ".join(where), params
 
 
+def _review_where(f: Filter) -> tuple[list[str], list]:
+    where = ["r.held_on BETWEEN ? AND ?"]
+    params: list = [f.start.isoformat(), f.end.isoformat()]
+    if f.team_id is not None:
+        where.append("c.team_id = ?")
+        params.append(f.team_id)
+    if f.track is not None:
+        where.append("r.kind = ?")
+        params.append("cp_conference" if f.track == "cp" else "lac_review")
+    return where, params
+
+
 def _period(column: str, period: str) -> str:
     if period == "quarter":
         return (f"strftime('%Y', {column}) || ' Q' || "
@@ -153,14 +165,8 @@ def outstanding(db: sqlite_utils.Database, f: Filter, as_of: dt.date) -> list[di
 
 def rag_by_period(db: sqlite_utils.Database, f: Filter, period: str = "month") -> list[dict]:
     """Review judgements per month (or quarter) and team."""
-    where = ["r.held_on BETWEEN ? AND ?", "r.rag IS NOT NULL"]
-    params: list = [f.start.isoformat(), f.end.isoformat()]
-    if f.team_id is not None:
-        where.append("c.team_id = ?")
-        params.append(f.team_id)
-    if f.track is not None:
-        where.append("r.kind = ?")
-        params.append("cp_conference" if f.track == "cp" else "lac_review")
+    where, params = _review_where(f)
+    where.append("r.rag IS NOT NULL")
     return list(db.query(
         f"""SELECT {_period('r.held_on', period)} AS period,
                    coalesce(tm.name, 'No team') AS team, r.rag, count(*) AS reviews
@@ -172,14 +178,7 @@ def rag_by_period(db: sqlite_utils.Database, f: Filter, period: str = "month") -
 
 def drift(db: sqlite_utils.Database, f: Filter) -> list[dict]:
     """Children whose reviews were amber or red twice or more in a row, in the period."""
-    where = ["r.held_on BETWEEN ? AND ?"]
-    params: list = [f.start.isoformat(), f.end.isoformat()]
-    if f.team_id is not None:
-        where.append("c.team_id = ?")
-        params.append(f.team_id)
-    if f.track is not None:
-        where.append("r.kind = ?")
-        params.append("cp_conference" if f.track == "cp" else "lac_review")
+    where, params = _review_where(f)
     return list(db.query(
         f"""WITH ordered AS (
                 SELECT r.child_id, r.held_on, r.rag,
