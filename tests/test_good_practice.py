@@ -23,6 +23,7 @@ def test_a_note_about_a_worker_tells_their_team_and_service_managers(tmp_path):
     store = demo_store(tmp_path)
     iro = user_with_role(store, "iro")
     worker = _worker(store)
+    before = store.db["good_practice"].count
     note_good_practice(store, GoodPracticeNote(
         what="Creative direct work helped the child tell the review what she wanted.",
         worker_id=worker["id"]), user=iro, on=AS_OF)
@@ -34,8 +35,11 @@ def test_a_note_about_a_worker_tells_their_team_and_service_managers(tmp_path):
     assert mail["to_addrs"] == f"{tm}, {sm}"
     assert mail["cc_addrs"] == worker["email"]
     assert mail["subject"] == f"Note of good practice: {worker['name']}"
-    assert good_practice_by_team(store) == [{"team": worker["team"], "notes": 1}]
-    event = next(store.db.query("SELECT * FROM events WHERE kind = 'good_practice_noted'"))
+    assert store.db["good_practice"].count == before + 1
+    latest = next(store.db.query("SELECT team_id FROM good_practice ORDER BY id DESC LIMIT 1"))
+    assert latest["team_id"] == worker["team_id"]
+    event = next(store.db.query("SELECT * FROM events WHERE kind = 'good_practice_noted' "
+                                "ORDER BY id DESC LIMIT 1"))
     assert event["actor_id"] == iro.staff_id
 
 
@@ -43,24 +47,29 @@ def test_a_note_about_a_team(tmp_path):
     store = demo_store(tmp_path)
     team = next(store.db.query("SELECT id, name FROM teams WHERE name LIKE 'Safeguarding%' "
                                "ORDER BY id LIMIT 1"))
+    counts = {r["team"]: r["notes"] for r in good_practice_by_team(store)}
     note_good_practice(store, GoodPracticeNote(
         what="The whole team turned round every overdue visit in one week.",
         team_id=team["id"]), user=user_with_role(store, "cp_chair"), on=AS_OF)
-    assert good_practice_by_team(store) == [{"team": team["name"], "notes": 1}]
+    after = {r["team"]: r["notes"] for r in good_practice_by_team(store)}
+    assert after[team["name"]] == counts.get(team["name"], 0) + 1
+    assert sum(after.values()) == sum(counts.values()) + 1
 
 
 def test_every_problem_is_named_and_nothing_saved(tmp_path):
     store = demo_store(tmp_path)
+    before = store.db["good_practice"].count
     with pytest.raises(GoodPracticeInvalid) as invalid:
         note_good_practice(store, GoodPracticeNote(what="Good.", child_ref="NOPE"),
                            user=user_with_role(store, "team_manager"), on=AS_OF)
     assert set(invalid.value.errors) == {"about", "what", "child", ""}
-    assert store.db["good_practice"].count == 0
+    assert store.db["good_practice"].count == before
 
 
 def test_the_note_screen(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
     worker = _worker(store)
+    before = store.db["good_practice"].count
     at = open_page(app(monkeypatch, store, user_with_role(store, "iro")),
                    "pages/good_practice.py")
     at.button(key="gp_submit").click().run()
@@ -71,4 +80,4 @@ def test_the_note_screen(monkeypatch, tmp_path):
     at.text_area(key="gp_what").input("A calm, well-prepared placement move for the child.")
     at.button(key="gp_submit").click().run()
     assert at.success[0].value.startswith("Thank you")
-    assert store.db["good_practice"].count == 1
+    assert store.db["good_practice"].count == before + 1

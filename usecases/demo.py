@@ -27,8 +27,12 @@ from rules.alert_state import OUTCOMES
 from rules.alert_transitions import Command
 from rules.roles import role_name
 from rules.working_days import WorkingCalendar
-from usecases.accounts import hash_password
+from usecases.accounts import SignedInUser, hash_password
 from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
+from usecases.changes import notify_change
+from usecases.good_practice import GoodPracticeNote, note_good_practice
+from usecases.permanence import record_placement
+from usecases.practice_concerns import refer_concern
 from usecases.reviews import PARTICIPATION, ReviewForm, record_review, reply_to_decisions
 from usecases.sweeping import sweep_all
 
@@ -127,6 +131,7 @@ def add_demo_data(store: Store, *, as_of: dt.date) -> None:
         )
     for review in latest:
         _record_latest_review(store, rng, review, as_of)
+    _add_changes_practice_and_placements(store, rng, as_of)
     sweep_all(store, as_of)
 
 
@@ -346,6 +351,57 @@ def _record_latest_review(
         reply_to_decisions(store, recorded.review_id, agree=agree,
                            note="" if agree else "Demo reply: the contact decision needs panel.",
                            actor_id=manager, actor_role="team_manager", on=replied_on)
+
+
+def _add_changes_practice_and_placements(
+    store: Store, rng: random.Random, as_of: dt.date
+) -> None:
+    """A few significant changes, notes of good practice, placement facts and (where the
+    policy has the procedure) a concern about an IRO's practice, so those screens have
+    something to show."""
+    db, calendar = store.db, store.calendar
+    kids = list(db.query(
+        "SELECT c.id, c.case_ref, c.social_worker_id, c.reviewer_id, c.team_id, c.legal_status "
+        "FROM children c ORDER BY c.id"))
+    looked_after = [k for k in kids if k["legal_status"] == "looked_after"]
+    types = store.policy.significant_changes.types
+    review_first = [t for t in types if t.review_before]
+    others = [t for t in types if not t.review_before]
+    for n, child in enumerate(rng.sample(looked_after, min(8, len(looked_after)))):
+        kind = (review_first or others)[n % len(review_first or others)] if n < 3 \
+            else rng.choice(others or types)
+        happened = calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(3, 30)), 0)
+        told = min(as_of, calendar.add_working_days(happened, rng.choice((0, 1, 1, 4))))
+        notify_change(store, child_ref=child["case_ref"], change_type=kind.id,
+                      happened_on=happened, description=f"Demo change: {kind.label.lower()}.",
+                      actor_id=child["social_worker_id"], actor_role="social_worker", on=told)
+    reviewer = next((p for p in db.query("SELECT * FROM staff WHERE role = 'iro' LIMIT 1")),
+                    None)
+    if reviewer is not None:
+        author = SignedInUser(staff_id=reviewer["id"], name=reviewer["name"],
+                              email=reviewer["email"], role="iro", team_id=reviewer["team_id"],
+                              team_name=None)
+        workers = [r["id"] for r in db.query("SELECT id FROM staff WHERE role = "
+                                              "'social_worker' ORDER BY id")]
+        for worker in rng.sample(workers, min(4, len(workers))):
+            note_good_practice(store, GoodPracticeNote(
+                what="Demo note: thorough, child-centred preparation for the review.",
+                worker_id=worker), user=author,
+                on=as_of - dt.timedelta(days=rng.randint(1, 60)))
+    for child in looked_after[:6:2]:
+        long_ago = as_of - dt.timedelta(days=rng.randint(300, 420))
+        record_placement(store, child_ref=child["case_ref"],
+                         placed_with_parents_since=long_ago if child is looked_after[0] else None,
+                         permanence_plan=None if child is looked_after[0] else "adoption",
+                         permanence_decision_on=None if child is looked_after[0] else long_ago,
+                         permanence_placed_on=None, actor_id=child["social_worker_id"],
+                         actor_role="social_worker", on=as_of)
+    if store.policy.practice_concerns is not None and reviewer is not None:
+        worker = looked_after[1]
+        refer_concern(store, about_staff_id=reviewer["id"], child_ref=worker["case_ref"],
+                      concern="Demo concern: the review was rescheduled twice at short notice.",
+                      actor_id=worker["social_worker_id"], actor_role="social_worker",
+                      on=calendar.add_working_days(as_of - dt.timedelta(days=25), 0))
 
 
 def _team_manager_of(store: Store, child_id: int) -> int | None:
