@@ -51,6 +51,8 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
     if user.role in DASHBOARD_ROLES:
         screens.append(Screen("pages/dashboard.py", "Dashboard"))
         screens.append(Screen("pages/reports.py", "Reports"))
+    if user.role == "admin":
+        screens.append(Screen("pages/outbox.py", "Mail outbox"))
     screens.append(Screen("pages/practice_concerns.py", "Concerns about an IRO's practice"))
     screens.append(Screen("pages/messages.py", messages_title))
     return [
