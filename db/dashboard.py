@@ -46,12 +46,18 @@ def _alert_where(f: Filter, date_column: str = "a.raised_on") -> tuple[str, list
     return " AND ".join(where), params
 
 
-def _review_where(f: Filter) -> tuple[list[str], list]:
-    where = ["r.held_on BETWEEN ? AND ?"]
+def _dated_where(date_column: str, team_column: str, f: Filter) -> tuple[list[str], list]:
+    """The period and team parts of a filter, for tables other than alerts."""
+    where = [f"{date_column} BETWEEN ? AND ?"]
     params: list = [f.start.isoformat(), f.end.isoformat()]
     if f.team_id is not None:
-        where.append("c.team_id = ?")
+        where.append(f"{team_column} = ?")
         params.append(f.team_id)
+    return where, params
+
+
+def _review_where(f: Filter) -> tuple[list[str], list]:
+    where, params = _dated_where("r.held_on", "c.team_id", f)
     if f.track is not None:
         where.append("r.kind = ?")
         params.append("cp_conference" if f.track == "cp" else "lac_review")
@@ -197,11 +203,9 @@ def drift(db: sqlite_utils.Database, f: Filter) -> list[dict]:
 
 def events_by_month(db: sqlite_utils.Database, f: Filter, kind: str) -> list[dict]:
     """Events of one kind about children (CAFCASS referrals, good practice ...) per month."""
-    where = ["e.kind = ?", "e.occurred_on BETWEEN ? AND ?"]
-    params: list = [kind, f.start.isoformat(), f.end.isoformat()]
-    if f.team_id is not None:
-        where.append("c.team_id = ?")
-        params.append(f.team_id)
+    where, params = _dated_where("e.occurred_on", "c.team_id", f)
+    where.insert(0, "e.kind = ?")
+    params.insert(0, kind)
     return list(db.query(
         f"""SELECT strftime('%Y-%m', e.occurred_on) AS period,
                    coalesce(tm.name, 'No team') AS team, count(*) AS events
@@ -212,11 +216,7 @@ def events_by_month(db: sqlite_utils.Database, f: Filter, kind: str) -> list[dic
 
 
 def good_practice_by_team(db: sqlite_utils.Database, f: Filter) -> list[dict]:
-    where = ["g.recorded_on BETWEEN ? AND ?"]
-    params: list = [f.start.isoformat(), f.end.isoformat()]
-    if f.team_id is not None:
-        where.append("g.team_id = ?")
-        params.append(f.team_id)
+    where, params = _dated_where("g.recorded_on", "g.team_id", f)
     return list(db.query(
         f"""SELECT coalesce(tm.name, 'No team') AS team, count(*) AS notes
             FROM good_practice g LEFT JOIN teams tm ON tm.id = g.team_id
@@ -226,11 +226,7 @@ def good_practice_by_team(db: sqlite_utils.Database, f: Filter) -> list[dict]:
 
 def late_changes(db: sqlite_utils.Database, f: Filter) -> list[dict]:
     """Significant changes the IRO was told of late, per month and team."""
-    where = ["s.notified_on BETWEEN ? AND ?"]
-    params: list = [f.start.isoformat(), f.end.isoformat()]
-    if f.team_id is not None:
-        where.append("c.team_id = ?")
-        params.append(f.team_id)
+    where, params = _dated_where("s.notified_on", "c.team_id", f)
     return list(db.query(
         f"""SELECT strftime('%Y-%m', s.notified_on) AS period,
                    coalesce(tm.name, 'No team') AS team, count(*) AS changes,

@@ -72,3 +72,26 @@ def derived(store: Store, ref: str = "A1") -> list[tuple[dt.date, str, str, str]
     """(date, kind, level, new due) of each event a rule made, in order."""
     return [(e.occurred_on, e.kind, e.data.get("level", ""), e.data.get("due", ""))
             for e in log(store, ref) if e.rule is not None]
+
+
+def run_in_threads(n: int, work) -> None:
+    """Start ``work`` in ``n`` threads at the same moment and wait for them all; each thread
+    closes its own connections at the end."""
+    import threading
+
+    from db.connection import close_thread_connections
+
+    start = threading.Barrier(n)
+
+    def run() -> None:
+        start.wait()
+        try:
+            work()
+        finally:
+            close_thread_connections()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()

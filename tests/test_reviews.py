@@ -9,14 +9,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import threading
 
 import pytest
 
-from db.connection import close_thread_connections, write_transaction
+from db.connection import write_transaction
 from db.people import insert_child, insert_staff, insert_team
 from db.reviews import rag_history, review_by_id
-from tests.support import D, new_store
+from tests.support import D, new_store, run_in_threads
 from usecases.errors import UserError
 from usecases.reviews import (
     ReviewForm,
@@ -417,19 +416,8 @@ def test_concurrent_review_sweeps_write_each_silence_once(tmp_path):
         child = _child(store, f"C-{n}")
         _record(store, _form(store, child, D(2026, 12, 17)), D(2026, 12, 18))
     results: list[list[dict]] = []
-    start = threading.Barrier(4)
-
-    def run() -> None:
-        mine = open_store(store.path)
-        start.wait()
-        results.append(sweep_reviews(mine, D(2027, 1, 4), batch_size=5))
-        close_thread_connections()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(4, lambda: results.append(
+        sweep_reviews(open_store(store.path), D(2027, 1, 4), batch_size=5)))
     assert sum(len(r) for r in results) == 12
     assert next(store.db.query(
         "SELECT count(*) AS n FROM events WHERE kind = 'decisions_agreed_by_silence'"))["n"] == 12

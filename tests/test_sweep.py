@@ -6,12 +6,10 @@ import datetime as dt
 import json
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import manage
-from db.connection import close_thread_connections
-from tests.support import D, derived, new_store, raise_at
+from tests.support import D, derived, new_store, raise_at, run_in_threads
 from usecases.alerts import sweep
 from usecases.store import open_store
 
@@ -65,19 +63,8 @@ def test_concurrent_sweeps_in_threads_write_each_event_once(tmp_path):
         raise_at(store, D(2026, 12, 14), "service_manager", gate="HoS agreed", ref=f"A{n}",
                  child=f"C-{n}")
     results: list[list[dict]] = []
-    start = threading.Barrier(4)
-
-    def run() -> None:
-        mine = open_store(store.path)
-        start.wait()
-        results.append(sweep(mine, D(2027, 1, 20), batch_size=7))
-        close_thread_connections()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    run_in_threads(4, lambda: results.append(
+        sweep(open_store(store.path), D(2027, 1, 20), batch_size=7)))
     per_alert = 7  # three escalations, at risk, breached, overdue, CAFCASS prompt
     assert sum(len(r) for r in results) == 30 * per_alert
     kinds = list(store.db.query(
