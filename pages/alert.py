@@ -6,10 +6,10 @@ import streamlit as st
 
 from rules.alert_transitions import COMPLAINANTS
 from rules.roles import role_name
-from ui.auth import require_user
+from ui.auth import is_reviewer, require_user
 from ui.context import current_store, or_stop, today
 from ui.format import uk_date
-from ui.widgets import field_error, link_to_child, uk_date_input
+from ui.widgets import field_error, link_to_child, required_query_param, uk_date_input
 from usecases.alert_forms import (
     ACTION_LABELS,
     OUTCOME_LABELS,
@@ -25,11 +25,8 @@ ERRORS = "alert_action_errors"
 store = current_store()
 user = require_user()
 as_of = today()
-ref = st.query_params.get("ref", "")
-if not ref:
-    st.info("Choose an alert from the Alerts page.")
-    st.page_link("pages/alerts.py", label="Alerts")
-    st.stop()
+ref = (required_query_param("ref", "an alert", "pages/alerts.py", "Alerts") if is_reviewer(user)
+       else required_query_param("ref", "an alert", "pages/inbox.py", "Inbox"))
 
 view = or_stop(alert_view, store, ref, as_of)
 track = store.policy.track(view.track)

@@ -7,7 +7,7 @@ import streamlit as st
 from ui.auth import is_reviewer, require_user
 from ui.context import current_store, or_stop, today
 from ui.format import uk_date
-from ui.widgets import RAG_WORDS, link_to_alert
+from ui.widgets import RAG_WORDS, link_to_alert, required_query_param
 from usecases.children import REPLY_WORDS, child_record, review_decisions_text
 from usecases.errors import UserError
 from usecases.permanence import PLACEMENT_ROLES
@@ -15,11 +15,7 @@ from usecases.reviews import REPLY_ROLES, reply_to_decisions
 
 store = current_store()
 user = require_user()
-case_ref = st.query_params.get("child", "")
-if not case_ref:
-    st.info("Choose a child from the Children page.")
-    st.page_link("pages/children.py", label="Children")
-    st.stop()
+case_ref = required_query_param("child", "a child", "pages/children.py", "Children")
 
 record = or_stop(child_record, store, case_ref)
 child = record.child

@@ -67,13 +67,19 @@ def test_a_formal_start_without_the_gate_is_refused_beside_the_gate_field(monkey
     assert store.db["alerts"].count == before + 1
 
 
-def test_manager_responds_and_iro_is_not_satisfied(monkeypatch, tmp_path):
-    store = demo_store(tmp_path)
+def _raised_at_level_one(monkeypatch, store) -> str:
+    """An IRO raises an alert at level 1 through the screen; returns its reference."""
     iro = user_with_role(store, "iro")
     at = open_page(app(monkeypatch, store, iro), "pages/raise_alert.py",
                    child=_child_of(store, iro))
     _raise(at, level="service_manager", gate="Agreed with the Head of Service for SARS.")
-    ref = at.title[0].value.removeprefix("Alert ")
+    return at.title[0].value.removeprefix("Alert ")
+
+
+def test_manager_responds_and_iro_is_not_satisfied(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    iro = user_with_role(store, "iro")
+    ref = _raised_at_level_one(monkeypatch, store)
 
     manager = open_page(app(monkeypatch, store, user_with_role(store, "service_manager")),
                         "pages/alert.py", ref=ref)
@@ -95,11 +101,7 @@ def test_manager_responds_and_iro_is_not_satisfied(monkeypatch, tmp_path):
 
 def test_a_response_needs_its_words(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
-    iro = user_with_role(store, "iro")
-    at = open_page(app(monkeypatch, store, iro), "pages/raise_alert.py",
-                   child=_child_of(store, iro))
-    _raise(at, level="service_manager", gate="Agreed with the Head of Service for SARS.")
-    ref = at.title[0].value.removeprefix("Alert ")
+    ref = _raised_at_level_one(monkeypatch, store)
     at = open_page(app(monkeypatch, store, user_with_role(store, "service_manager")),
                    "pages/alert.py", ref=ref)
     at.selectbox(key="action_kind").set_value("responded").run()
@@ -129,3 +131,12 @@ def test_an_unknown_alert_says_so(monkeypatch, tmp_path):
     at = open_page(app(monkeypatch, store, user_with_role(store, "iro")), "pages/alert.py",
                    ref="NOPE")
     assert at.error[0].value == "There is no alert NOPE."
+
+
+def test_without_an_alert_the_page_says_where_to_choose_one(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    manager = open_page(app(monkeypatch, store, user_with_role(store, "service_manager")),
+                        "pages/alert.py")
+    assert manager.info[0].value == "Choose an alert from the Inbox page."
+    iro = open_page(app(monkeypatch, store, user_with_role(store, "iro")), "pages/alert.py")
+    assert iro.info[0].value == "Choose an alert from the Alerts page."

@@ -44,3 +44,14 @@ def due_text(due: str | dt.date | None, days_left: int | None = None) -> str:
         else:
             text += f" ({days_left} left)"
     return text
+
+
+def required_query_param(name: str, what: str, page: str, label: str) -> str:
+    """The page's subject from the address (``?name=...``); without it, say where to choose
+    one and stop the page."""
+    value = st.query_params.get(name, "")
+    if not value:
+        st.info(f"Choose {what} from the {label} page.")
+        st.page_link(page, label=label)
+        st.stop()
+    return value
