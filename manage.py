@@ -53,6 +53,10 @@ def _as_of(text: str | None) -> dt.date:
 
 def cmd_init(args: argparse.Namespace) -> int:
     path = resolve_db_path(args.db)
+    if args.exist_ok and path.exists():
+        existing = open_store(path)
+        print(f"{path} already holds a store (governed by {existing.policy.id}); left as it is.")
+        return EXIT_OK
     store = create_store(path, args.policy, demo=args.demo, as_of=_as_of(args.as_of))
     counts = store_counts(store.db)
     print(f"Created {path} under policy {store.policy.id} ({store.policy.authority}).")
@@ -220,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy", required=True, help="policy id, e.g. seed-001 (see 'policy list')"
     )
     init.add_argument("--demo", action="store_true", help="add synthetic demonstration data")
+    init.add_argument("--exist-ok", action="store_true",
+                      help="if a store is already there, leave it and succeed")
     init.add_argument(
         "--as-of", help="the date to build the demo around (YYYY-MM-DD; default today)"
     )

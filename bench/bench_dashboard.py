@@ -29,6 +29,7 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 from db.connection import write_transaction  # noqa: E402
 from usecases.accounts import authenticate  # noqa: E402
 from usecases.demo import DEMO_PASSWORD  # noqa: E402
+from tests.page_support import sign_in_as  # noqa: E402
 from usecases.store import create_store  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)
@@ -137,7 +138,7 @@ def main() -> None:
                       for _ in range(3))
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
         at.run()
-        at.session_state["user"] = user
+        sign_in_as(at, store, user)
         at.run()
         at.switch_page(str(ROOT / "pages" / "dashboard.py"))
         cold = render(at)

@@ -265,6 +265,49 @@ def m006_dashboard_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m007_sessions_and_access_audit(db: sqlite_utils.Database) -> None:
+    """Sign-in sessions kept on the server, failed sign-ins for throttling, and the access
+    audit: who signed in, failed, was locked out, signed out, and opened which record."""
+    _run(
+        db,
+        """CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            token_hash TEXT NOT NULL UNIQUE,
+            staff_id INTEGER NOT NULL REFERENCES staff(id),
+            method TEXT NOT NULL CHECK (method IN ('password', 'oidc')),
+            client TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            last_seen_at TEXT NOT NULL,
+            ended_at TEXT,
+            end_reason TEXT
+        )""",
+        "CREATE INDEX idx_sessions_staff ON sessions(staff_id, ended_at)",
+        """CREATE TABLE sign_in_failures (
+            key TEXT PRIMARY KEY,
+            failures INTEGER NOT NULL DEFAULT 0,
+            last_failed_at TEXT NOT NULL,
+            locked_until TEXT
+        )""",
+        """CREATE TABLE access_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            staff_id INTEGER REFERENCES staff(id),
+            email TEXT NOT NULL DEFAULT '',
+            client TEXT NOT NULL DEFAULT '',
+            child_id INTEGER REFERENCES children(id),
+            subject TEXT NOT NULL DEFAULT '',
+            subject_ref TEXT NOT NULL DEFAULT '',
+            allowed INTEGER CHECK (allowed IN (0, 1)),
+            detail TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE INDEX idx_access_audit_staff ON access_audit(staff_id, at)",
+        "CREATE INDEX idx_access_audit_child ON access_audit(child_id, at)",
+        "CREATE INDEX idx_access_audit_at ON access_audit(at)",
+    )
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events
@@ -272,6 +315,18 @@ EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_delete
        BEFORE DELETE ON events
        BEGIN SELECT RAISE(ABORT, 'The event log is append-only: events cannot be deleted.'); END""",
+)
+
+#: The access audit is append-only too; it exists only from migration m007 on.
+ACCESS_AUDIT_GUARDS = (
+    """CREATE TRIGGER IF NOT EXISTS access_audit_is_append_only_update
+       BEFORE UPDATE ON access_audit
+       BEGIN SELECT RAISE(ABORT, 'The access audit is append-only: entries cannot be changed.');
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS access_audit_is_append_only_delete
+       BEFORE DELETE ON access_audit
+       BEGIN SELECT RAISE(ABORT, 'The access audit is append-only: entries cannot be deleted.');
+       END""",
 )
 
 
@@ -290,4 +345,6 @@ def migrate(db: sqlite_utils.Database, migrations: Migrations = MIGRATIONS) -> l
         migrations.apply(db)
         if db["events"].exists():
             ensure_event_log_guards(db)
+        if db["access_audit"].exists():
+            _run(db, *ACCESS_AUDIT_GUARDS)
     return pending

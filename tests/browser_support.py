@@ -49,7 +49,7 @@ def streamlit_server(db_path: Path, as_of: str) -> Iterator[str]:
            "IRO_BACKGROUND_JOBS": "off"}
     log = open(db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port),
          "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -84,14 +84,21 @@ def email_of(store, role: str) -> str:
                                [role]))["email"]
 
 
-def sign_in(browser, url: str, email: str) -> Page:
-    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-    page.goto(url)
+def fill_sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> None:
+    """Type into the real sign-in form and send it (it posts to the server's route)."""
     page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="IRO alerts and escalation")).to_be_visible(
-        timeout=WAIT)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def sign_in(browser, url: str, email: str, path: str = "/") -> Page:
+    """A new browser (its own cookies) signed in as ``email`` through the sign-in page."""
+    page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+    page.goto(url + path)
+    fill_sign_in(page, email)
+    if path == "/":
+        expect(page.get_by_role("heading", name="IRO alerts and escalation")).to_be_visible(
+            timeout=WAIT)
     return page
 
 

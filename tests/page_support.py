@@ -7,7 +7,9 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from ui.auth import TOKEN_KEY
 from usecases.accounts import SignedInUser, authenticate
+from usecases.sessions import sign_in_with_password
 from usecases.demo import DEMO_PASSWORD
 from usecases.store import Store, create_store
 
@@ -27,13 +29,27 @@ def user_with_role(store: Store, role: str) -> SignedInUser:
     return user
 
 
+def session_token(store: Store, user: SignedInUser) -> str:
+    """A real server-side session for ``user``, signed in with the demo password."""
+    now = dt.datetime.combine(AS_OF, dt.datetime.now(dt.UTC).timetz())
+    outcome = sign_in_with_password(store, user.email, DEMO_PASSWORD, client="apptest", now=now)
+    assert outcome.token is not None, outcome.message
+    return outcome.token
+
+
+def sign_in_as(at: AppTest, store: Store, user: SignedInUser) -> None:
+    """Sign ``user`` in to an AppTest session (AppTest cannot send the browser's cookie,
+    so the session's token goes where ``ui.auth`` also looks for one)."""
+    at.session_state[TOKEN_KEY] = session_token(store, user)
+
+
 def app(monkeypatch, store: Store, user: SignedInUser | None = None) -> AppTest:
     monkeypatch.setenv("IRO_DB", str(store.path))
     monkeypatch.setenv("IRO_AS_OF", AS_OF.isoformat())
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     if user is not None:
-        at.session_state["user"] = user
+        sign_in_as(at, store, user)
         at.run()
         at.switch_page("app.py")  # the entry point, as the browser lands after signing in
         at.run()

@@ -13,7 +13,15 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.page_support import AS_OF, app, demo_store, open_page, texts, user_with_role
+from tests.page_support import (
+    AS_OF,
+    app,
+    demo_store,
+    open_page,
+    sign_in_as,
+    texts,
+    user_with_role,
+)
 from usecases.accounts import SignedInUser, authenticate
 from usecases.changes import NO_REVIEW_REASONS_NEEDED, notify_change
 from usecases.demo import DEMO_PASSWORD
@@ -97,7 +105,7 @@ def _page_alone(monkeypatch, store: Store, user: SignedInUser, page: str) -> App
     monkeypatch.setenv("IRO_DB", str(store.path))
     monkeypatch.setenv("IRO_AS_OF", AS_OF.isoformat())
     at = AppTest.from_file(str(ROOT / page), default_timeout=60)
-    at.session_state["user"] = user
+    sign_in_as(at, store, user)
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at

@@ -6,22 +6,29 @@ from streamlit.testing.v1 import AppTest
 
 from db.connection import open_db
 from db.queries import store_counts
-from tests.page_support import AS_OF, app, user_with_role
+from tests.page_support import AS_OF, app, sign_in_as, user_with_role
 from usecases.store import create_store, open_store
 
 
-def test_first_run_creates_a_demo_store_under_seed_001(monkeypatch, tmp_path):
-    db_path = tmp_path / "first-run.db"
+def test_a_missing_store_is_an_error_not_a_new_demo(monkeypatch, tmp_path):
+    db_path = tmp_path / "never-created.db"
     monkeypatch.setenv("IRO_DB", str(db_path))
     monkeypatch.setenv("IRO_AS_OF", AS_OF.isoformat())
     at = AppTest.from_file("../app.py", default_timeout=60)
     at.run()
     assert not at.exception
-    assert db_path.exists()
+    assert not db_path.exists()
+    assert f"There is no store at {db_path}" in at.error[0].value
+    assert "python manage.py init" in at.error[0].value
+    assert not any("demo-password" in str(e.value) for kind in ("info", "markdown", "error")
+                   for e in getattr(at, kind))
+
+
+def test_home_shows_the_store_and_today(monkeypatch, tmp_path):
+    store = create_store(tmp_path / "s.db", "seed-001", demo=True, as_of=AS_OF)
+    at = app(monkeypatch, store)
     assert at.title[0].value == "Sign in"
-    store = open_store(db_path)
-    assert store.policy.id == "seed-001"
-    at.session_state["user"] = user_with_role(store, "iro")
+    sign_in_as(at, store, user_with_role(store, "iro"))
     at.run()
     at.switch_page("pages/home.py").run()
     assert at.title[0].value == "IRO alerts and escalation"

@@ -7,7 +7,15 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.page_support import AS_OF, app, demo_store, open_page, texts, user_with_role
+from tests.page_support import (
+    AS_OF,
+    app,
+    demo_store,
+    open_page,
+    sign_in_as,
+    texts,
+    user_with_role,
+)
 
 PAGE = "pages/placement.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +92,7 @@ def test_an_iro_is_told_the_screen_is_not_theirs(monkeypatch, tmp_path):
     monkeypatch.setenv("IRO_DB", str(store.path))
     monkeypatch.setenv("IRO_AS_OF", AS_OF.isoformat())
     at = AppTest.from_file(str(ROOT / PAGE), default_timeout=60)
-    at.session_state["user"] = user_with_role(store, "iro")
+    sign_in_as(at, store, user_with_role(store, "iro"))
     at.run()
     assert not at.exception
     assert "This screen is for social workers and their managers" in at.warning[0].value

@@ -2,46 +2,70 @@
 
 from __future__ import annotations
 
-from tests.page_support import app, demo_store, user_with_role
+import datetime as dt
+
+from tests.page_support import AS_OF, app, demo_store, texts, user_with_role
+from ui.auth import TOKEN_KEY
+from ui.auth_routes import MOUNTED_ENV
+from usecases.audit import audit_entries
 from usecases.demo import DEMO_PASSWORD
+from usecases.sessions import user_for_session
+from usecases.store import create_store
 
 
 def test_sign_in_page_is_all_a_stranger_sees(monkeypatch, tmp_path):
+    monkeypatch.setenv(MOUNTED_ENV, "yes")
     store = demo_store(tmp_path)
     at = app(monkeypatch, store)
     assert at.title[0].value == "Sign in"
+    form = at.get("html")[0].proto.body
+    assert 'action="/auth/sign-in"' in form and 'name="password"' in form
     assert "demonstration store" in at.info[0].value
     assert DEMO_PASSWORD in at.info[0].value
     emails = list(at.dataframe[0].value["E-mail"])
     assert all(e.endswith(".invalid") for e in emails)
 
 
-def test_wrong_password_is_refused_with_a_plain_message(monkeypatch, tmp_path):
-    store = demo_store(tmp_path)
-    user = user_with_role(store, "iro")
+def test_an_app_started_without_the_sign_in_routes_says_how_to_start_it(monkeypatch,
+                                                                        tmp_path):
+    monkeypatch.delenv(MOUNTED_ENV, raising=False)
+    at = app(monkeypatch, demo_store(tmp_path))
+    assert "streamlit run serve.py" in at.error[0].value
+    assert not at.get("html")
+
+
+def test_a_store_that_is_not_a_demo_shows_no_password(monkeypatch, tmp_path):
+    monkeypatch.setenv(MOUNTED_ENV, "yes")
+    store = create_store(tmp_path / "real.db", "seed-001", demo=False, as_of=AS_OF)
     at = app(monkeypatch, store)
-    at.text_input(key="email").input(user.email)
-    at.text_input(key="password").input("not-the-password")
-    at.button[0].click().run()
-    assert "were not recognised" in at.error[0].value
     assert at.title[0].value == "Sign in"
-    assert "user" not in at.session_state
+    assert not at.info and not at.dataframe
+    assert DEMO_PASSWORD not in texts(at)
 
 
-def test_right_password_signs_in_and_sign_out_signs_out(monkeypatch, tmp_path):
+def test_sign_out_ends_the_session(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
     user = user_with_role(store, "team_manager")
-    at = app(monkeypatch, store)
-    at.text_input(key="email").input(user.email.upper())
-    at.text_input(key="password").input(DEMO_PASSWORD)
-    at.button[0].click().run()
-    assert not at.exception
-    assert at.session_state["user"].staff_id == user.staff_id
-    at.switch_page("app.py").run()  # the entry point, with its sidebar, as the browser shows
+    at = app(monkeypatch, store, user)
     assert at.title[0].value == "IRO alerts and escalation"
-    assert f"Signed in as **{user.name}**, Team Manager" in at.sidebar.markdown[0].value
+    assert f"Signed in as {user.name}, Team Manager" in at.sidebar.text[0].value
+    token = at.session_state[TOKEN_KEY]
     at.sidebar.button(key="sign_out").click().run()
     assert at.title[0].value == "Sign in"
+    now = dt.datetime.combine(AS_OF, dt.datetime.now(dt.UTC).timetz())
+    assert user_for_session(store, token, now=now).user is None
+    assert [e["kind"] for e in audit_entries(store)][-1] == "signed_out"
+
+
+def test_deactivation_takes_effect_at_the_next_click(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    user = user_with_role(store, "team_manager")
+    at = app(monkeypatch, store, user)
+    assert at.title[0].value == "IRO alerts and escalation"
+    store.db.execute("UPDATE staff SET active = 0 WHERE id = ?", [user.staff_id])
+    at.run()
+    assert at.title[0].value == "Sign in"
+    assert "no longer active" in at.info[0].value
 
 
 def test_each_role_sees_only_its_screens(tmp_path):

@@ -62,7 +62,28 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
     ]
 
 
+#: Every screen's address, so a link opened while signed out finds the sign-in form
+#: (not "page not found") and comes back to the same address afterwards.
+EVERY_SCREEN = ("home", "alerts", "children", "record_review", "raise_alert", "good_practice",
+                "changes", "inbox", "tell_iro", "placement", "dashboard", "reports", "outbox",
+                "practice_concerns", "messages", "child", "alert", "audit")
+
+
+def _sign_in_here() -> None:
+    from ui.auth import current_session
+    from ui.context import current_store
+    from ui.sign_in_form import show_sign_in
+
+    check, method = current_session()
+    show_sign_in(current_store(), notice=check.notice, sso_refused=method == "sso-refused")
+
+
 def pages_for(user: SignedInUser | None, unread: int = 0) -> list[st.Page]:
+    if user is None:
+        return [st.Page(SIGN_IN, title="Sign in", default=True)] + [
+            st.Page(_sign_in_here, title="Sign in", url_path=name, visibility="hidden")
+            for name in EVERY_SCREEN
+        ]
     return [
         st.Page(s.path, title=s.title, default=s.default,
                 visibility="visible" if s.visible else "hidden")

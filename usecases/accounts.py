@@ -142,6 +142,11 @@ def authenticate(store: Store, email: str, password: str) -> SignedInUser | None
     if _hasher.check_needs_rehash(account["password_hash"]):
         with write_transaction(store.db):
             set_password_hash(store.db, account["id"], hash_password(password))
+    return user_from_account(account)
+
+
+def user_from_account(account: dict) -> SignedInUser:
+    """The signed-in person as their account stands now (role and team re-read)."""
     return SignedInUser(staff_id=account["id"], name=account["name"], email=account["email"],
                         role=account["role"], team_id=account["team_id"],
                         team_name=account["team_name"])

@@ -48,6 +48,7 @@ def create_store(
     """
     policy = _check_policy_id(policy_id)
     path = Path(path)
+    _create_private_file(path)
     db = open_db(path)
     try:
         migrate(db)
@@ -78,6 +79,18 @@ def create_store(
     except BaseException:
         db.close()
         raise
+
+
+def _create_private_file(path: Path) -> None:
+    """Make an empty store file readable and writable by its owner only (0600).
+
+    SQLite gives the WAL and shared-memory files the database file's permissions, so the
+    whole store stays private to the account the app runs as.
+    """
+    if str(path) == ":memory:" or path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def prepare_store(path: str | os.PathLike[str]) -> None:

@@ -1,0 +1,70 @@
+"""Writing and reading the access audit: who signed in, and who opened which record.
+
+Every opening of a child's record, an alert or a review is written here by the access
+module (``usecases.access``) when it lets a page show it, and every refusal too. Sign-in
+attempts, lock-outs and sign-outs are written by ``usecases.sessions``. The time of each
+entry is passed in (``now``): nothing below the pages reads the clock.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+from db.audit import append_audit, audit_rows
+from db.connection import write_transaction
+from usecases.report_files import neutralise
+from usecases.store import Store
+
+#: What each kind of entry means, in the words the audit page and CSV use.
+AUDIT_WORDS = {
+    "signed_in": "Signed in",
+    "sign_in_failed": "Sign-in failed",
+    "locked": "Sign-in locked",
+    "sign_in_refused": "Sign-in refused",
+    "signed_out": "Signed out",
+    "session_expired": "Session ended (idle)",
+    "opened": "Opened a record",
+    "refused": "Refused a record",
+}
+CSV_COLUMNS = ("at", "event", "email", "name", "role", "client", "child", "subject",
+               "subject_ref", "allowed", "detail")
+
+
+def stamp(now: dt.datetime) -> str:
+    """UTC ISO text to the second: what the audit stores and sorts on."""
+    if now.tzinfo is not None:
+        now = now.astimezone(dt.UTC).replace(tzinfo=None)
+    return now.isoformat(timespec="seconds") + "Z"
+
+
+def record(store: Store, *, now: dt.datetime, kind: str, **fields) -> int:
+    """Append one audit entry in a transaction of its own (or the caller's, if open)."""
+    if store.db.conn.in_transaction:
+        return append_audit(store.db, at=stamp(now), kind=kind, **fields)
+    with write_transaction(store.db):
+        return append_audit(store.db, at=stamp(now), kind=kind, **fields)
+
+
+def audit_entries(store: Store, *, email: str | None = None, child_ref: str | None = None,
+                  since: dt.date | None = None, limit: int | None = None) -> list[dict]:
+    return [
+        {**row, "event": AUDIT_WORDS.get(row["kind"], row["kind"])}
+        for row in audit_rows(store.db, email=email, child_ref=child_ref,
+                              since=since.isoformat() if since else None, limit=limit)
+    ]
+
+
+def audit_csv(entries: list[dict]) -> str:
+    """The entries as CSV; text a spreadsheet would run as a formula is made inert."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for e in entries:
+        allowed = "" if e["allowed"] is None else ("yes" if e["allowed"] else "no")
+        writer.writerow([neutralise(str(v)) for v in (
+            e["at"], e["event"], e["email"] or "", e["staff_name"] or "", e["staff_role"] or "",
+            e["client"], e["child"] or "", e["subject"], e["subject_ref"], allowed,
+            e["detail"])])
+    return out.getvalue()
