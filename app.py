@@ -13,7 +13,13 @@ from pathlib import Path
 import streamlit as st
 
 from db.connection import resolve_db_path
-from ui.auth import cookie, current_session, end_single_sign_on, end_token_session
+from ui.auth import (
+    cookie,
+    current_session,
+    end_single_sign_on,
+    end_token_session,
+    go_to_remembered_page,
+)
 from ui.auth_routes import SESSION_COOKIE, SIGN_OUT_PATH
 from ui.background import start_background_jobs
 from ui.context import DB_PATH_KEY, current_store, friendly_errors
@@ -66,4 +72,6 @@ with friendly_errors():
             st.text(f"Signed in as {user.name}, {user.role_name}")
             sign_out_control(method)
     navigation = st.navigation(pages_for(user, unread_messages))
+    if user is not None:
+        go_to_remembered_page()
     navigation.run()

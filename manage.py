@@ -25,6 +25,7 @@ from rules.ladder_text import ladder_rows
 from rules.policy import PolicyInvalid, check_policy_file, load_preset, preset_ids, preset_path
 from rules.roles import role_name
 from usecases.accounts import add_user, set_password
+from usecases.audit import audit_csv, audit_entries
 from usecases.demo import DEMO_PASSWORD, demo_accounts
 from usecases.errors import UserError
 from usecases.export_alerts import (
@@ -42,13 +43,13 @@ from usecases.sweeping import sweep_all
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
-def _as_of(text: str | None) -> dt.date:
+def _as_of(text: str | None, option: str = "--as-of") -> dt.date:
     if text is None:
         return dt.date.today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UserError(f"--as-of '{text}' is not a date; write it as YYYY-MM-DD.") from None
+        raise UserError(f"{option} '{text}' is not a date; write it as YYYY-MM-DD.") from None
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -158,6 +159,13 @@ def cmd_users_set_password(args: argparse.Namespace) -> int:
     store = _open(args)
     set_password(store, args.email, _read_password(args), as_of=dt.date.today())
     print(f"Password set for {args.email}.")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    since = _as_of(args.since, "--since") if args.since else None
+    entries = audit_entries(_open(args), email=args.user, child_ref=args.child, since=since)
+    sys.stdout.write(audit_csv(entries))
     return EXIT_OK
 
 
@@ -285,6 +293,15 @@ def build_parser() -> argparse.ArgumentParser:
     password.add_argument("--email", required=True)
     password.add_argument("--password-stdin", action="store_true")
     password.set_defaults(handler=cmd_users_set_password)
+
+    audit = commands.add_parser(
+        "audit", help="the access audit as CSV: sign-ins, failures, locks, sign-outs and "
+                      "every opening of a child's record, alert or review")
+    audit.add_argument("--db", help=db_help)
+    audit.add_argument("--user", help="only this person (their e-mail address)")
+    audit.add_argument("--child", help="only this child (case reference)")
+    audit.add_argument("--since", help="only from this date (YYYY-MM-DD)")
+    audit.set_defaults(handler=cmd_audit)
 
     policy = commands.add_parser("policy", help="list, show and check policy files")
     policy_commands = policy.add_subparsers(dest="policy_command", required=True, metavar="ACTION")

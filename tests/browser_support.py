@@ -35,23 +35,25 @@ CHROMIUM_ARGS = [
 ]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 @contextmanager
-def streamlit_server(db_path: Path, as_of: str) -> Iterator[str]:
+def streamlit_server(db_path: Path, as_of: str, *, port: int | None = None,
+                     secrets_file: Path | None = None) -> Iterator[str]:
     """Serve the app on loopback until the block ends; yields its base URL."""
-    port = _free_port()
+    port = port or free_port()
     env = {**os.environ, "IRO_DB": str(db_path), "IRO_AS_OF": as_of,
            "IRO_BACKGROUND_JOBS": "off"}
+    extra = ["--secrets.files", str(secrets_file)] if secrets_file else []
     log = open(db_path.with_suffix(".server.log"), "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port),
-         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+         "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none", *extra],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -149,6 +151,32 @@ def started_site(folder: Path, policy_id: str, as_of: dt.date) -> Iterator[tuple
             yield url, store, browser
         finally:
             browser.close()
+
+
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def accessibility_problems(page: Page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it stands."""
+    if not AXE.exists():
+        raise RuntimeError("axe-core is not installed: run 'npm ci' in the project folder "
+                           "(the CI script does).")
+    idle(page)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"],
+         "where": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"] if v["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible(page: Page, name: str) -> None:
+    """Zero serious or critical axe-core violations; a screenshot is kept either way."""
+    screenshot(page, name)
+    problems = accessibility_problems(page)
+    assert not problems, f"{name}: {problems}"
 
 
 def screenshot(page, name: str) -> Path:

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser_support import (
     WAIT,
+    assert_accessible,
     email_of,
     fill_sign_in,
     idle,
@@ -55,7 +56,7 @@ def test_an_e_mail_link_opened_signed_out_lands_on_its_alert_after_sign_in(site)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible(timeout=WAIT)
     expect(page.get_by_text("Sign in to see the page you asked for.")).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
-    screenshot(page, "sign-in-01-deep-link-signed-out")
+    assert_accessible(page, "sign-in-01-deep-link-signed-out")
     fill_sign_in(page, email)
     _expect_alert_page(page, ref)
     assert page.url.endswith(path)
@@ -79,7 +80,7 @@ def test_sign_out_ends_the_session_on_the_server(site):
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
-    screenshot(page, "sign-in-03-signed-out")
+    assert_accessible(page, "sign-in-03-signed-out")
     assert not [c for c in page.context.cookies() if c["name"] == "iro_session"]
     # the old cookie, replayed from another browser, is worth nothing now
     thief = browser.new_context().new_page()
@@ -118,7 +119,7 @@ def test_ten_wrong_passwords_lock_the_account_with_a_clear_message(site):
     fill_sign_in(page, email)  # the right password, too late
     expect(page.get_by_text(re.compile("is locked for 15 minutes"))).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("heading", name="IRO alerts and escalation")).to_have_count(0)
-    screenshot(page, "sign-in-04-locked")
+    assert_accessible(page, "sign-in-04-locked")
     attempts = [e for e in audit_entries(store, email=email)
                 if e["kind"] in ("sign_in_failed", "locked")]
     assert len(attempts) == 11

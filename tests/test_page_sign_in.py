@@ -78,7 +78,9 @@ def test_each_role_sees_only_its_screens(tmp_path):
 
     concerns = "Concerns about an IRO's practice"
     assert visible("head_of_service") == ["Home", "Inbox", "Children", "Dashboard",
-                                          "Reports", concerns, "Messages"]
+                                          "Reports", "Access audit", concerns, "Messages"]
+    assert "Access audit" in visible("admin")
+    assert "Access audit" not in visible("team_manager") + visible("iro")
     assert visible("team_manager") == ["Home", "Inbox", "Children",
                                        "Placement and permanence", concerns, "Messages"]
     assert visible("iro") == ["Home", "Alerts", "Children", "Record a review",

@@ -35,6 +35,7 @@ TOKEN_KEY = "session_token"
 IDLE_ENV = "IRO_SESSION_IDLE_MINUTES"
 SSO_COOKIE_PREFIX = "_streamlit_user"
 PAGES = Path(__file__).resolve().parent.parent / "pages"
+DESTINATION_KEY = "destination_after_sign_in"
 
 
 def idle_minutes() -> int:
@@ -92,7 +93,7 @@ def current_session() -> tuple[SessionCheck, str]:
         check, started = user_for_identity(store, str(st.user.get("email") or ""), _sso_key(),
                                            client=_client(), now=now, idle=idle)
         if check.user is not None and started:
-            _go_where_the_link_pointed()
+            _remember_where_the_link_pointed()
         if check.user is not None:
             return check, "sso"
         return check, "sso-refused"
@@ -143,16 +144,20 @@ def requested_path() -> str:
     return safe_next(path + (("?" + urlencode(query)) if query else ""))
 
 
-def _go_where_the_link_pointed() -> None:
-    """After single sign-on, open the page the person was trying to reach, once."""
+def _remember_where_the_link_pointed() -> None:
+    """After single sign-on, remember the page the person was trying to reach (once)."""
     target = safe_next(cookie(NEXT_COOKIE))
-    if target == "/":
-        return
     parts = urlsplit(target)
     name = parts.path.strip("/")
-    if not name.isidentifier() or not (PAGES / f"{name}.py").exists():
-        return
-    st.switch_page(f"pages/{name}.py", query_params=dict(parse_qsl(parts.query)))
+    if name.isidentifier() and (PAGES / f"{name}.py").exists():
+        st.session_state[DESTINATION_KEY] = (f"pages/{name}.py", dict(parse_qsl(parts.query)))
+
+
+def go_to_remembered_page() -> None:
+    """Open the page remembered at sign-in; call after ``st.navigation`` has its pages."""
+    destination = st.session_state.pop(DESTINATION_KEY, None)
+    if destination:
+        st.switch_page(destination[0], query_params=destination[1])
 
 
 def is_reviewer(user: SignedInUser) -> bool:

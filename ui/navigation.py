@@ -8,6 +8,7 @@ import streamlit as st
 
 from rules.roles import ACTS_AS_REVIEWER
 from usecases.accounts import SignedInUser
+from usecases.audit import AUDIT_READERS
 from usecases.dashboard import DASHBOARD_ROLES
 from usecases.permanence import PLACEMENT_ROLES
 
@@ -53,6 +54,8 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
         screens.append(Screen("pages/reports.py", "Reports"))
     if user.role == "admin":
         screens.append(Screen("pages/outbox.py", "Mail outbox"))
+    if user.role in AUDIT_READERS:
+        screens.append(Screen("pages/audit.py", "Access audit"))
     screens.append(Screen("pages/practice_concerns.py", "Concerns about an IRO's practice"))
     screens.append(Screen("pages/messages.py", messages_title))
     return [

@@ -14,6 +14,7 @@ import io
 
 from db.audit import append_audit, audit_rows
 from db.connection import write_transaction
+from usecases.errors import UserError
 from usecases.report_files import neutralise
 from usecases.store import Store
 
@@ -28,6 +29,13 @@ AUDIT_WORDS = {
     "opened": "Opened a record",
     "refused": "Refused a record",
 }
+#: Who may read the access audit in the app: the deputy head of service and above, and the
+#: administrator who runs the service (the command line ``manage.py audit`` is theirs too).
+AUDIT_READERS = frozenset({
+    "deputy_head_of_service", "head_of_service", "qa_head_of_service", "service_director",
+    "divisional_director", "assistant_director", "director", "executive_director",
+    "deputy_chief_executive", "chief_executive", "admin",
+})
 CSV_COLUMNS = ("at", "event", "email", "name", "role", "client", "child", "subject",
                "subject_ref", "allowed", "detail")
 
@@ -54,6 +62,27 @@ def audit_entries(store: Store, *, email: str | None = None, child_ref: str | No
         for row in audit_rows(store.db, email=email, child_ref=child_ref,
                               since=since.isoformat() if since else None, limit=limit)
     ]
+
+
+def audit_for_reader(store: Store, user, *, now: dt.datetime, child_ref: str = "",
+                     email: str = "", since: dt.date | None = None) -> list[dict]:
+    """The audit as a reader in the app asks for it; reading it is itself audited."""
+    if user.role not in AUDIT_READERS:
+        raise UserError("Only the deputy head of service and above, and the administrator, "
+                        "can read the access audit.")
+    child_ref, email = child_ref.strip(), email.strip()
+    child = None
+    if child_ref:
+        child = store.db.execute("SELECT id FROM children WHERE case_ref = ?",
+                                 [child_ref]).fetchone()
+        if child is None:
+            raise UserError(f"There is no child with case reference {child_ref}.")
+    record(store, now=now, kind="opened", staff_id=user.staff_id,
+           child_id=child[0] if child else None, subject="audit",
+           subject_ref=child_ref or email, allowed=True,
+           detail="Read the access audit" + (f" for {child_ref}" if child_ref else "")
+           + (f" for {email}" if email else "") + ".")
+    return audit_entries(store, email=email or None, child_ref=child_ref or None, since=since)
 
 
 def audit_csv(entries: list[dict]) -> str:
