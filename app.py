@@ -59,6 +59,7 @@ def sign_out_control(method: str) -> None:
 
 
 st.set_page_config(page_title="IRO alerts", layout="wide")
+APP_NAME = "IRO alerts"
 
 with friendly_errors():
     st.session_state[DB_PATH_KEY] = start_store(str(resolve_db_path()))
@@ -72,6 +73,8 @@ with friendly_errors():
             st.text(f"Signed in as {user.name}, {user.role_name}")
             sign_out_control(method)
     navigation = st.navigation(pages_for(user, unread_messages))
+    # each page its own title in the browser's tab and history (screen readers read it)
+    st.set_page_config(page_title=f"{navigation.title.split(' (')[0]} - {APP_NAME}")
     if user is not None:
         go_to_remembered_page()
     navigation.run()

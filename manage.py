@@ -15,6 +15,7 @@ import os
 import socket
 import sys
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 from tabulate import tabulate
 
@@ -35,8 +36,18 @@ from usecases.export_alerts import (
     export_events_csv,
 )
 from usecases.import_events import COLUMNS as IMPORT_COLUMNS
-from usecases.import_events import import_events
+from usecases.import_events import import_events, read_map
+from usecases.import_people import KINDS as PEOPLE_KINDS
+from usecases.import_people import import_people
+from usecases.importing.problems import Problem
+from usecases.importing.reader import ImportFile
 from usecases.mail import MailSettings, send_pending
+from usecases.policy_versions import (
+    COMMAND_LINE,
+    apply_policy_version,
+    policy_text,
+    version_in_force,
+)
 from usecases.store import Store, create_store, open_store, prepare_store
 from usecases.sweeping import sweep_all
 
@@ -58,9 +69,13 @@ def cmd_init(args: argparse.Namespace) -> int:
         existing = open_store(path)
         print(f"{path} already holds a store (governed by {existing.policy.id}); left as it is.")
         return EXIT_OK
-    store = create_store(path, args.policy, demo=args.demo, as_of=_as_of(args.as_of))
+    store = create_store(path, args.policy, demo=args.demo, as_of=_as_of(args.as_of),
+                         policy_file=args.policy_file)
     counts = store_counts(store.db)
     print(f"Created {path} under policy {store.policy.id} ({store.policy.authority}).")
+    if args.policy_file:
+        print(f"The policy from {args.policy_file} is the store's version 1; see it with "
+              f"'python manage.py policy export --db {path}'.")
     if args.demo:
         print(
             f"Demo data: {counts.teams} teams, {counts.staff} staff, {counts.children} children, "
@@ -80,21 +95,83 @@ def _open(args: argparse.Namespace) -> Store:
     return open_store(path)
 
 
+class _Counter:
+    """A progress counter on a terminal (standard error, rewritten in place); silent when
+    standard error is not a terminal (cron, a pipe, the tests)."""
+
+    WORDS: ClassVar[dict[str, str]] = {"check": "Checking", "apply": "Applying"}
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.shown = ""
+
+    def __call__(self, stage: str, done: int, total: int | None) -> None:
+        if not self.live:
+            return
+        if stage == "check" and total:
+            text = f"{self.WORDS.get(stage, stage)} the file: {min(done * 100 // total, 100)}%"
+        elif total:
+            text = f"{self.WORDS.get(stage, stage)}: {done:,} of {total:,} rows"
+        else:
+            text = f"{self.WORDS.get(stage, stage)}: {done:,}"
+        if text != self.shown:
+            self.shown = text
+            sys.stderr.write("\r" + text.ljust(48))
+            sys.stderr.flush()
+
+    def end(self) -> None:
+        if self.live and self.shown:
+            sys.stderr.write("\r" + " " * 48 + "\r")
+            sys.stderr.flush()
+            self.shown = ""
+
+
+def _import_date(text: str | None) -> dt.date:
+    """An import's --as-of: strictly YYYY-MM-DD (not 20261102), within the calendar."""
+    if text is None:
+        return dt.date.today()
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"--as-of '{text}' is not a date; write it as YYYY-MM-DD.") from None
+    if not dt.date(1990, 1, 1) <= day <= dt.date(2099, 12, 31):
+        raise UserError(f"--as-of '{text}' is outside 1990-2099.")
+    return day
+
+
 def cmd_import_events(args: argparse.Namespace) -> int:
     store = _open(args)
+    column_map = read_map(args.map) if args.map else None
+    counter = _Counter()
+
+    def warn(problem: Problem) -> None:
+        counter.end()
+        print(f"warning: {problem}")
+
     try:
-        with open(args.file, encoding="utf-8-sig", newline="") as f:
-            text = f.read()
-    except OSError as exc:
-        raise UserError(f"Cannot read {args.file}: {exc.strerror or exc}.") from None
-    except UnicodeDecodeError:
-        raise UserError(f"{args.file} is not UTF-8 text; save it as CSV UTF-8.") from None
-    result = import_events(store, text)
-    print(f"Imported {result.events} events on {result.alerts} alerts; the rules added "
-          f"{result.derived} events of their own.")
-    if result.children_created:
-        print(f"Created {len(result.children_created)} children not in the store before: "
-              + ", ".join(result.children_created) + ". Complete their details.")
+        result = import_events(store, ImportFile.from_path(args.file),
+                               as_of=_import_date(args.as_of), column_map=column_map,
+                               dry_run=args.dry_run, progress=counter, on_warning=warn)
+    finally:
+        counter.end()
+    for line in result.summary():
+        print(line)
+    return EXIT_OK
+
+
+def cmd_import_people(args: argparse.Namespace) -> int:
+    store = _open(args)
+    counter = _Counter()
+    try:
+        result = import_people(store, ImportFile.from_path(args.file), kind=args.kind,
+                               as_of=_import_date(args.as_of), dry_run=args.dry_run,
+                               progress=counter)
+    finally:
+        counter.end()
+    for line in result.report():
+        print(line)
     return EXIT_OK
 
 
@@ -169,6 +246,32 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_access_explain(args: argparse.Namespace) -> int:
+    """Whether a person may see and act on a child or an alert, and the rule that decides."""
+    from usecases.access import ALERT_ACTION_WORDS, explain
+
+    try:
+        store = _open(args)
+        found = explain(store, args.user, child_ref=args.child, alert_ref=args.alert)
+    except UserError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    who, decision = found.person, found.decision
+    print(f"{who.name} ({role_name(who.role)}, {who.email})"
+          + ("" if found.active else ": inactive, cannot sign in"))
+    print(f"About {found.subject}:")
+    view = "no"
+    if decision.may_view:
+        view = "yes, the summary only" if decision.summary_only else "yes"
+    print(f"  May view: {view}")
+    print(f"  May act:  {'yes' if decision.may_act else 'no'}")
+    if found.subject.startswith("alert") and decision.may_view:
+        words = [ALERT_ACTION_WORDS[kind] for kind in found.actions]
+        print(f"  Allowed now: {'; '.join(words) if words else 'nothing'}")
+    print(f"  Why: {decision.rule}")
+    return EXIT_OK
+
+
 def cmd_policy_list(args: argparse.Namespace) -> int:
     rows = []
     for policy_id in preset_ids():
@@ -217,6 +320,88 @@ def cmd_policy_check(args: argparse.Namespace) -> int:
     return EXIT_PROBLEMS
 
 
+def _strict_date(text: str, option: str) -> dt.date:
+    """A date given as YYYY-MM-DD exactly (not 20270401, not 1/4/2027), within 1990-2099."""
+    try:
+        if len(text) != 10 or text[4] != "-" or text[7] != "-":
+            raise ValueError
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"{option} '{text}' is not a date; write it as YYYY-MM-DD.") from None
+    if not dt.date(1990, 1, 1) <= day <= dt.date(2099, 12, 31):
+        raise UserError(f"{option} '{text}' is outside 1990-2099.")
+    return day
+
+
+def cmd_policy_export(args: argparse.Namespace) -> int:
+    store = _open(args)
+    version = args.version or version_in_force(store, dt.date.today())
+    text = policy_text(store, version)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    return EXIT_OK
+
+
+def cmd_policy_apply(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    effective = _strict_date(args.effective_from, "--from")
+    as_of = _strict_date(args.as_of, "--as-of") if args.as_of else dt.date.today()
+    file = Path(args.file)
+    problems = check_policy_file(file)
+    if problems:
+        for problem in problems:
+            print(problem)
+        noun = "problem" if len(problems) == 1 else "problems"
+        print(f"{len(problems)} {noun} found; nothing was changed.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    store = _open(args)
+    adopted = apply_policy_version(store, file.read_text(encoding="utf-8"),
+                                   file_name=file.name, effective_from=effective,
+                                   reason=args.reason, as_of=as_of, adopted_by=COMMAND_LINE)
+    when = ("in force now" if adopted.in_force
+            else f"in force from {adopted.effective_from.isoformat()}")
+    print(f"Adopted version {adopted.version} of policy {adopted.policy.id}, taking effect on "
+          f"{adopted.effective_from.isoformat()} ({when}).")
+    for note in adopted.notes:
+        print(note)
+    print("Alerts keep the version they were raised under; alerts raised from "
+          f"{adopted.effective_from.isoformat()} use version {adopted.version}.")
+    return EXIT_OK
+
+
+def cmd_what_if(args: argparse.Namespace) -> int:
+    from usecases.what_if import draft_from_file, what_if
+
+    end = _strict_date(args.to, "--to") if args.to else dt.date.today()
+    start = _strict_date(args.start, "--from") if args.start else None
+    draft = draft_from_file(args.policy_file)
+    store = open_store(resolve_db_path(args.db))  # read only: no migration, nothing written
+    live = sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if live:
+            sys.stderr.write(f"\rReplaying: {done:,} of {total:,} alerts".ljust(48))
+            sys.stderr.flush()
+
+    try:
+        report = what_if(store, draft, start=start, end=end, progress=progress,
+                         workers=args.workers or os.cpu_count() or 1)
+    finally:
+        if live:
+            sys.stderr.write("\r" + " " * 48 + "\r")
+    if args.format == "json":
+        print(json.dumps(report.as_json(), indent=1))
+        return EXIT_OK
+    print(f"{report.alerts} alerts raised {start or 'up'} to {end}; {report.changed} would "
+          f"have gone differently under {report.draft_policy}.")
+    keys = [k for k in report.actual if k != "reached_level"]
+    rows = [[k.replace("_", " "), report.actual[k], report.draft[k]] for k in keys]
+    rows += [[f"reached {role_name(role)}", n, report.draft["reached_level"].get(role, 0)]
+             for role, n in report.actual["reached_level"].items()]
+    print(tabulate(rows, headers=["", "Actual", "Draft"]))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="manage.py",
@@ -228,8 +413,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     init = commands.add_parser("init", help="create a new store governed by a policy")
     init.add_argument("--db", help=db_help)
-    init.add_argument(
-        "--policy", required=True, help="policy id, e.g. seed-001 (see 'policy list')"
+    governed = init.add_mutually_exclusive_group(required=True)
+    governed.add_argument(
+        "--policy", help="policy id, e.g. seed-001 (see 'policy list')"
+    )
+    governed.add_argument(
+        "--policy-file", metavar="FILE.yaml",
+        help="your own policy file (checked first, as 'policy check' does)"
     )
     init.add_argument("--demo", action="store_true", help="add synthetic demonstration data")
     init.add_argument("--exist-ok", action="store_true",
@@ -240,11 +430,34 @@ def build_parser() -> argparse.ArgumentParser:
     init.set_defaults(handler=cmd_init)
 
     importer = commands.add_parser(
-        "import-events", help="append alert histories from a CSV file (all or nothing)"
+        "import-events",
+        help="append alert histories from a CSV or .xlsx file (all or nothing)"
     )
     importer.add_argument("--db", help=db_help)
-    importer.add_argument("file", help="CSV with columns " + ",".join(IMPORT_COLUMNS))
+    importer.add_argument("file", help=".csv (UTF-8) or .xlsx with columns "
+                          + ",".join(IMPORT_COLUMNS) + ", or the spreadsheet's own (--map)")
+    importer.add_argument("--map", metavar="FILE.yaml",
+                          help="map the spreadsheet's own headings and words to the import's")
+    importer.add_argument("--as-of", help="the import's date: later rows are refused "
+                          "(YYYY-MM-DD; default today)")
+    importer.add_argument("--dry-run", action="store_true",
+                          help="check and play everything through the rules; write nothing")
     importer.set_defaults(handler=cmd_import_events)
+
+    people = commands.add_parser(
+        "import-people",
+        help="add or update teams, staff and children from a .xlsx or CSV file (all or nothing)"
+    )
+    people.add_argument("--db", help=db_help)
+    people.add_argument("file", help=".xlsx with sheets teams, staff and children, or a .csv "
+                        "of one of them (with --kind)")
+    people.add_argument("--kind", choices=PEOPLE_KINDS,
+                        help="what a .csv file holds (not needed for .xlsx)")
+    people.add_argument("--as-of", help="the date the changes are recorded on (YYYY-MM-DD; "
+                        "default today)")
+    people.add_argument("--dry-run", action="store_true",
+                        help="print what would be added and changed; write nothing")
+    people.set_defaults(handler=cmd_import_people)
 
     sweeper = commands.add_parser(
         "sweep", help="apply every time-driven rule up to a date; prints derived events"
@@ -315,6 +528,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("file")
     check.set_defaults(handler=cmd_policy_check)
+    export = policy_commands.add_parser(
+        "export", help="print the store's policy as YAML (the version in force, or --version)"
+    )
+    export.add_argument("--db", help=db_help)
+    export.add_argument("--version", type=int, help="a version number (default: the one in force)")
+    export.set_defaults(handler=cmd_policy_export)
+    apply = policy_commands.add_parser(
+        "apply", help="check a changed policy file and adopt it as the store's next version"
+    )
+    apply.add_argument("--db", help=db_help)
+    apply.add_argument("file", help="the policy file (its id must be the store's)")
+    apply.add_argument("--from", dest="effective_from", required=True, metavar="YYYY-MM-DD",
+                       help="the day the new version takes effect")
+    apply.add_argument("--reason", required=True, help="why the policy changes")
+    apply.add_argument("--as-of", help="the day it is recorded (YYYY-MM-DD; default today)")
+    apply.set_defaults(handler=cmd_policy_apply)
+
+    whatif = commands.add_parser(
+        "what-if", help="replay the store's alert histories under a draft policy; writes nothing"
+    )
+    whatif.add_argument("--db", help=db_help)
+    whatif.add_argument("--policy-file", required=True, metavar="FILE.yaml",
+                        help="the draft policy (checked first, as 'policy check' does)")
+    whatif.add_argument("--from", dest="start", metavar="YYYY-MM-DD",
+                        help="alerts raised on or after this day (default: all)")
+    whatif.add_argument("--to", metavar="YYYY-MM-DD",
+                        help="alerts raised up to this day, replayed up to it (default today)")
+    whatif.add_argument("--format", choices=("json", "text"), default="json",
+                        help="json: totals and every difference; text: the totals as a table")
+    whatif.add_argument("--workers", type=int,
+                        help="processes to replay in (default: one per core)")
+    whatif.set_defaults(handler=cmd_what_if)
+
+    access = commands.add_parser("access", help="explain who may see and do what")
+    access_commands = access.add_subparsers(dest="access_command", required=True,
+                                            metavar="ACTION")
+    explain = access_commands.add_parser(
+        "explain", help="whether a person may view and act on a child or an alert, and why")
+    explain.add_argument("--db", help=db_help)
+    explain.add_argument("--user", required=True, help="the person's e-mail address")
+    subject = explain.add_mutually_exclusive_group(required=True)
+    subject.add_argument("--child", help="a child's case reference")
+    subject.add_argument("--alert", help="an alert's reference")
+    explain.set_defaults(handler=cmd_access_explain)
     return parser
 
 

@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from db.connection import write_transaction  # noqa: E402
+from tests.page_support import sign_in_as  # noqa: E402
 from usecases.accounts import authenticate  # noqa: E402
 from usecases.demo import DEMO_PASSWORD  # noqa: E402
-from tests.page_support import sign_in_as  # noqa: E402
 from usecases.store import create_store  # noqa: E402
 
 AS_OF = dt.date(2026, 11, 23)

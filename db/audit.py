@@ -67,3 +67,12 @@ def audit_rows(
         sql += " LIMIT ?"
         params.append(limit)
     return list(db.query(sql, params))
+
+
+def recent_opening(db: sqlite_utils.Database, *, staff_id: int, subject: str, subject_ref: str,
+                   since: str) -> bool:
+    """Whether this person opened this record at or after ``since``."""
+    return db.execute(
+        """SELECT 1 FROM access_audit WHERE staff_id = ? AND at >= ? AND kind = 'opened'
+           AND subject = ? AND subject_ref = ? LIMIT 1""",
+        [staff_id, since, subject, subject_ref]).fetchone() is not None

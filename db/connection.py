@@ -83,6 +83,9 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Databa
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
+        from db.events import forget_unsaved_submission
+
+        forget_unsaved_submission()
         raise
     else:
         conn.execute("COMMIT")

@@ -4,14 +4,32 @@ whole event log loaded into memory.
 Every query takes a :class:`Filter` (period, team, track, the categories of the chosen
 theme). Themes are the policy's: the caller passes the category -> theme mapping, and the
 query joins it as a small VALUES table, so no theme is stored twice.
+
+On time, overdue, breached and resolved are the one definition in ``db.outcomes``, the
+same one the export uses. Figures that depend on the date take ``as_of`` (``None``: as
+the store stands). Figures per level are always per track too: the two tracks' ladders
+may share level names, and are never added together.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass
 
 import sqlite_utils
+
+from db.outcomes import (
+    breached_on_sql,
+    breached_sql,
+    closed_by_sql,
+    on_time_sql,
+    overdue_sql,
+    resolved_sql,
+)
+
+#: ``as_of`` when none is given: everything recorded so far.
+EVERYTHING = dt.date.max
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,8 @@ def _review_where(f: Filter) -> tuple[list[str], list]:
 
 
 def _period(column: str, period: str) -> str:
+    """The period key of a date: ``2026-10`` (month) or ``2026 Q4`` (calendar quarter);
+    ``usecases.dashboard.period_label`` turns it into words."""
     if period == "quarter":
         return (f"strftime('%Y', {column}) || ' Q' || "
                 f"((CAST(strftime('%m', {column}) AS INTEGER) + 2) / 3)")
@@ -101,56 +121,71 @@ def by_team(db: sqlite_utils.Database, f: Filter) -> list[dict]:
         params))
 
 
-def ladder(db: sqlite_utils.Database, f: Filter) -> list[dict]:
-    """How many alerts reached each level, and how many were resolved there."""
+def ladder(db: sqlite_utils.Database, f: Filter, as_of: dt.date | None = None) -> list[dict]:
+    """How many alerts reached each level, and how many were resolved there, per track."""
+    day = as_of or EVERYTHING
     where, params = _alert_where(f)
     return list(db.query(
         f"""WITH chosen AS (
-                SELECT a.id, a.status, a.level, a.track FROM alerts a
+                SELECT a.id, a.level, a.track,
+                       {resolved_sql('a.status', 'a.closed_on', day)} AS resolved
+                FROM alerts a
                 JOIN children c ON c.id = a.child_id WHERE {where}),
             reached AS (
                 SELECT DISTINCT e.alert_id, json_extract(e.data, '$.level') AS level
                 FROM events e JOIN chosen ON chosen.id = e.alert_id
-                WHERE e.kind IN ('raised', 'escalated'))
+                WHERE e.kind IN ('raised', 'escalated') AND e.occurred_on <= ?)
             SELECT chosen.track, reached.level, count(*) AS reached,
-                   sum(chosen.status = 'resolved' AND chosen.level = reached.level)
-                       AS resolved_here
+                   sum(chosen.resolved AND chosen.level = reached.level) AS resolved_here
             FROM reached JOIN chosen ON chosen.id = reached.alert_id
             GROUP BY 1, 2""",
-        params))
+        [*params, day.isoformat()]))
 
 
 def responses_on_time(db: sqlite_utils.Database, f: Filter) -> list[dict]:
-    """Responses at each level, and how many came by the due date."""
+    """Responses at each level of each track (recorded in the period), and how many were
+    recorded on or before the due date in force then."""
     where, params = _alert_where(f, "e.occurred_on")
+    due = "json_extract(e.data, '$.due')"
     return list(db.query(
         f"""SELECT a.track, json_extract(e.data, '$.level') AS level, count(*) AS responses,
-                   sum(json_extract(e.data, '$.due') IS NOT NULL
-                       AND json_extract(e.data, '$.due') != ''
-                       AND e.occurred_on <= json_extract(e.data, '$.due')) AS on_time
+                   sum({on_time_sql('e.occurred_on', due)}) AS on_time
             FROM events e JOIN alerts a ON a.id = e.alert_id
             JOIN children c ON c.id = a.child_id
-            WHERE e.kind = 'responded' AND {where} GROUP BY 1, 2""",
+            WHERE e.kind = 'responded' AND {where} GROUP BY 1, 2 ORDER BY 1, 2""",
         params))
 
 
-def resolved_spans(db: sqlite_utils.Database, f: Filter) -> list[tuple[str, str, str]]:
-    """(track, raised_on, closed_on) of resolved alerts: working days are counted by numpy."""
+def resolved_spans(db: sqlite_utils.Database, f: Filter,
+                   as_of: dt.date | None = None) -> list[tuple[str, str, str, int]]:
+    """(track, raised_on, closed_on, breached) of alerts resolved in the period: working
+    days are counted by numpy."""
+    day = as_of or EVERYTHING
     where, params = _alert_where(f, "a.closed_on")
     return [tuple(r) for r in db.execute(
-        f"""SELECT a.track, a.raised_on, a.closed_on FROM alerts a
+        f"""SELECT a.track, a.raised_on, a.closed_on,
+                   {breached_sql('a.formal_due', 'a.closed_on', day)} AS breached
+            FROM alerts a
             JOIN children c ON c.id = a.child_id
-            WHERE a.status = 'resolved' AND {where}""", params).fetchall()]
+            WHERE {resolved_sql('a.status', 'a.closed_on', day)} AND {where}
+            ORDER BY a.closed_on, a.id""", params).fetchall()]
 
 
-def over_the_cap(db: sqlite_utils.Database, f: Filter) -> list[dict]:
-    """Alerts whose formal process passed its limit, by the month it passed."""
-    where, params = _alert_where(f, "e.occurred_on")
+def over_the_cap(db: sqlite_utils.Database, f: Filter,
+                 as_of: dt.date | None = None) -> list[dict]:
+    """Alerts over their formal limit by ``as_of``, per track, by the month the limit
+    passed (the day after the formal due date) when that day is in the period. Counted
+    from the alerts' dates, not from the sweep's ``formal_breached`` prompts: an alert
+    closed on the Saturday after a Friday limit is over it, though no prompt was made."""
+    day = as_of or EVERYTHING
+    where, params = _alert_where(f, breached_on_sql("a.formal_due"))
     return list(db.query(
-        f"""SELECT strftime('%Y-%m', e.occurred_on) AS period, count(DISTINCT a.id) AS alerts
-            FROM events e JOIN alerts a ON a.id = e.alert_id
-            JOIN children c ON c.id = a.child_id
-            WHERE e.kind = 'formal_breached' AND {where} GROUP BY 1 ORDER BY 1""",
+        f"""SELECT strftime('%Y-%m', {breached_on_sql('a.formal_due')}) AS period, a.track,
+                   count(*) AS alerts,
+                   sum({closed_by_sql('a.closed_on', day)} IS NOT NULL) AS closed
+            FROM alerts a JOIN children c ON c.id = a.child_id
+            WHERE {breached_sql('a.formal_due', 'a.closed_on', day)} AND {where}
+            GROUP BY 1, 2 ORDER BY 1, 2""",
         params))
 
 
@@ -160,13 +195,13 @@ def outstanding(db: sqlite_utils.Database, f: Filter, as_of: dt.date) -> list[di
     return list(db.query(
         f"""SELECT a.ref, a.track, a.level, a.awaiting, a.due, a.raised_on,
                    c.case_ref AS child_ref, coalesce(tm.name, 'No team') AS team,
-                   (a.due IS NOT NULL AND a.awaiting NOT IN ('iro', '') AND a.due < ?)
+                   (a.awaiting NOT IN ('iro', '') AND {overdue_sql('a.due', as_of)})
                        AS overdue
             FROM alerts a JOIN children c ON c.id = a.child_id
             LEFT JOIN teams tm ON tm.id = c.team_id
             WHERE a.status = 'open' AND {where}
             ORDER BY overdue DESC, a.due IS NULL, a.due, a.ref""",
-        [as_of.isoformat(), *params]))
+        params))
 
 
 def rag_by_period(db: sqlite_utils.Database, f: Filter, period: str = "month") -> list[dict]:
@@ -183,21 +218,35 @@ def rag_by_period(db: sqlite_utils.Database, f: Filter, period: str = "month") -
 
 
 def drift(db: sqlite_utils.Database, f: Filter) -> list[dict]:
-    """Children whose reviews were amber or red twice or more in a row, in the period."""
+    """Children whose reviews (of one track) were amber or red two or more times in a row
+    in the period: the longest such run, and the latest review in a run of two or more.
+
+    Runs are counted as "gaps and islands": numbering a child's reviews once in all and
+    once among the amber-or-red ones, the difference is the same along an unbroken run.
+    """
     where, params = _review_where(f)
     return list(db.query(
         f"""WITH ordered AS (
-                SELECT r.child_id, r.held_on, r.rag,
-                       lag(r.rag) OVER (PARTITION BY r.child_id, r.kind
-                                        ORDER BY r.held_on, r.id) AS before
+                SELECT r.child_id, r.kind, r.held_on, r.id,
+                       coalesce(r.rag IN ('amber', 'red'), 0) AS worrying,
+                       row_number() OVER (PARTITION BY r.child_id, r.kind
+                                          ORDER BY r.held_on, r.id) AS nth
                 FROM reviews r JOIN children c ON c.id = r.child_id
-                WHERE {' AND '.join(where)})
+                WHERE {' AND '.join(where)}),
+            islands AS (
+                SELECT child_id, kind, held_on,
+                       nth - row_number() OVER (PARTITION BY child_id, kind, worrying
+                                                ORDER BY held_on, id) AS island
+                FROM ordered WHERE worrying),
+            runs AS (
+                SELECT child_id, kind, count(*) AS length, max(held_on) AS last
+                FROM islands GROUP BY child_id, kind, island HAVING count(*) >= 2)
             SELECT c.case_ref AS child_ref, coalesce(tm.name, 'No team') AS team,
-                   count(*) AS in_a_row_pairs, max(o.held_on) AS latest
-            FROM ordered o JOIN children c ON c.id = o.child_id
+                   CASE runs.kind WHEN 'cp_conference' THEN 'cp' ELSE 'iro' END AS track,
+                   max(runs.length) AS in_a_row, count(*) AS runs, max(runs.last) AS latest
+            FROM runs JOIN children c ON c.id = runs.child_id
             LEFT JOIN teams tm ON tm.id = c.team_id
-            WHERE o.rag IN ('amber', 'red') AND o.before IN ('amber', 'red')
-            GROUP BY o.child_id ORDER BY latest DESC""",
+            GROUP BY runs.child_id, runs.kind ORDER BY latest DESC, child_ref""",
         params))
 
 
@@ -237,15 +286,29 @@ def late_changes(db: sqlite_utils.Database, f: Filter) -> list[dict]:
         params))
 
 
-def alerts_list(db: sqlite_utils.Database, f: Filter, themes: dict[str, str]) -> list[dict]:
-    """The alerts behind the figures: raised in the period, with team and theme."""
+def alerts_list(db: sqlite_utils.Database, f: Filter, themes: dict[str, str],
+                as_of: dt.date | None = None, period: str = "month") -> list[dict]:
+    """The alerts behind the figures: raised in the period, with team, theme, the period
+    key they are counted under, and their outcome by ``as_of`` in ``db.outcomes``' words:
+    resolved, breached, and their responses and how many were on time."""
+    day = as_of or EVERYTHING
     cte, cte_params = _themes_cte(themes)
     where, params = _alert_where(f)
+    due = "json_extract(e.data, '$.due')"
+    responses = ("FROM events e WHERE e.alert_id = a.id AND e.kind = 'responded' "
+                 f"AND e.occurred_on <= '{day.isoformat()}'")
     return list(db.query(
         f"""WITH {cte}
             SELECT a.ref, a.track, a.level, a.status, a.raised_on, a.category,
+                   {_period('a.raised_on', period)} AS period,
                    coalesce(t.theme, 'No theme') AS theme, c.case_ref AS child_ref,
-                   coalesce(tm.name, 'No team') AS team
+                   coalesce(tm.name, 'No team') AS team, a.formal_due,
+                   {closed_by_sql('a.closed_on', day)} AS closed_on,
+                   {resolved_sql('a.status', 'a.closed_on', day)} AS resolved,
+                   {breached_sql('a.formal_due', 'a.closed_on', day)} AS breached,
+                   (SELECT count(*) {responses}) AS responses,
+                   (SELECT coalesce(sum({on_time_sql('e.occurred_on', due)}), 0) {responses})
+                       AS responses_on_time
             FROM alerts a JOIN children c ON c.id = a.child_id
             LEFT JOIN teams tm ON tm.id = c.team_id
             LEFT JOIN themes t ON t.category = a.category
@@ -258,3 +321,10 @@ def data_version(db: sqlite_utils.Database) -> tuple[int, int]:
     row = db.execute("SELECT (SELECT coalesce(max(id), 0) FROM events), "
                      "(SELECT coalesce(max(id), 0) FROM good_practice)").fetchone()
     return row[0], row[1]
+
+
+def alert_refs(db: sqlite_utils.Database, ids: set[int]) -> set[str]:
+    """The references of these alerts."""
+    return {r[0] for r in db.execute(
+        "SELECT ref FROM alerts WHERE id IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(ids))])}

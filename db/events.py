@@ -9,12 +9,66 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
 
 SYSTEM_ACTOR_ROLE = "system"
+
+
+class DuplicateSubmission(Exception):
+    """The form submission being saved has already written its events."""
+
+
+@dataclass
+class _Submission:
+    token: str
+    checked: bool = False
+
+
+_submission: ContextVar[_Submission | None] = ContextVar("iro_submission", default=None)
+
+
+@contextmanager
+def submission(token: str | None) -> Iterator[None]:
+    """Mark every event appended inside the block with a form submission's token.
+
+    The first event appended checks that no event already carries the token (a second
+    click on Save, or a resubmitted form) and raises :class:`DuplicateSubmission` if one
+    does, which rolls the caller's transaction back. Writers queue on ``BEGIN IMMEDIATE``,
+    so two clicks arriving together are checked one after the other.
+    """
+    if not token:
+        yield
+        return
+    handle = _submission.set(_Submission(token))
+    try:
+        yield
+    finally:
+        _submission.reset(handle)
+
+
+def forget_unsaved_submission() -> None:
+    """A rolled-back transaction wrote nothing: the next one checks the token again."""
+    current = _submission.get()
+    if current is not None:
+        current.checked = False
+
+
+def _submission_token(db: sqlite_utils.Database) -> str | None:
+    current = _submission.get()
+    if current is None:
+        return None
+    if not current.checked:
+        if db.execute("SELECT 1 FROM events WHERE submission = ? LIMIT 1",
+                      [current.token]).fetchone():
+            raise DuplicateSubmission(current.token)
+        current.checked = True
+    return current.token
 
 
 @dataclass(frozen=True)
@@ -66,11 +120,12 @@ def append_event(
     """
     if rule is not None and (policy_id is None or policy_version is None):
         raise ValueError("A derived event must name the policy id and version behind it.")
+    token = _submission_token(db)
     cursor = db.execute(
         """INSERT INTO events (occurred_on, kind, actor_id, actor_role, child_id, alert_id,
                                review_id, data, reason, rule, policy_id, policy_version,
-                               dedupe_key)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                               dedupe_key, submission)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (dedupe_key) DO NOTHING""",
         [
             occurred_on.isoformat(),
@@ -86,6 +141,7 @@ def append_event(
             policy_id,
             policy_version,
             dedupe_key,
+            token,
         ],
     )
     return cursor.lastrowid if cursor.rowcount else None

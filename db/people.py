@@ -61,3 +61,48 @@ def child_by_ref(db: sqlite_utils.Database, case_ref: str) -> dict | None:
 def staff_by_email(db: sqlite_utils.Database, email: str) -> dict | None:
     rows = list(db.query("SELECT * FROM staff WHERE lower(email) = lower(?)", [email]))
     return rows[0] if rows else None
+
+
+# -- for the people import: everything at once, and updates --------------------------------
+
+
+def all_teams(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query("SELECT id, name, service FROM teams ORDER BY id"))
+
+
+def all_staff(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query(
+        """SELECT id, name, email, role, team_id, line_manager_id, active FROM staff
+           ORDER BY id"""))
+
+
+def all_children(db: sqlite_utils.Database) -> list[dict]:
+    return list(db.query(
+        """SELECT id, case_ref, name, date_of_birth, legal_status, team_id, social_worker_id,
+                  reviewer_id FROM children ORDER BY id"""))
+
+
+STAFF_FIELDS = ("name", "role", "team_id", "line_manager_id", "active")
+CHILD_FIELDS = ("name", "date_of_birth", "legal_status", "team_id", "social_worker_id",
+                "reviewer_id")
+
+
+def update_staff(db: sqlite_utils.Database, staff_id: int, **values: object) -> None:
+    """Set some of a member of staff's fields (names from STAFF_FIELDS)."""
+    _update(db, "staff", STAFF_FIELDS, staff_id, values)
+
+
+def update_child(db: sqlite_utils.Database, child_id: int, **values: object) -> None:
+    """Set some of a child's fields (names from CHILD_FIELDS); dates as ISO text."""
+    _update(db, "children", CHILD_FIELDS, child_id, values)
+
+
+def _update(db: sqlite_utils.Database, table: str, allowed: tuple[str, ...], row_id: int,
+            values: dict[str, object]) -> None:
+    unknown = set(values) - set(allowed)
+    if unknown:
+        raise ValueError(f"{table} has no field(s) {', '.join(sorted(unknown))} to update.")
+    if not values:
+        return
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    db.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [*values.values(), row_id])

@@ -144,7 +144,8 @@ def staff_names(db: sqlite_utils.Database) -> dict[int, str]:
 def reviews_awaiting_reply(db: sqlite_utils.Database, team_id: int | None) -> list[dict]:
     """Reviews whose decisions wait for a team manager's reply (one team, or all)."""
     sql = """SELECT r.id, r.held_on, r.kind, r.rag, r.reply_due, r.reply_status,
-                    c.case_ref, c.name AS child_name, s.name AS reviewer, s.role AS reviewer_role
+                    c.id AS child_id, c.case_ref, c.name AS child_name, s.name AS reviewer,
+                    s.role AS reviewer_role
              FROM reviews r JOIN children c ON c.id = r.child_id
              LEFT JOIN staff s ON s.id = r.reviewer_id
              WHERE r.reply_status IN ('awaiting', 'overdue')"""
@@ -153,3 +154,55 @@ def reviews_awaiting_reply(db: sqlite_utils.Database, team_id: int | None) -> li
         sql += " AND c.team_id = ?"
         params.append(team_id)
     return list(db.query(sql + " ORDER BY r.reply_due, r.id", params))
+
+
+_OPEN_ALERT_SELECT = """
+    SELECT a.id, a.ref, a.child_id, a.track, a.category, a.level, a.awaiting, a.due,
+           a.raised_on, a.raised_by, a.outcome_sought, a.state, a.next_check_on,
+           c.case_ref AS child_ref, c.name AS child_name, c.reviewer_id,
+           s.name AS raised_by_name, s.role AS raised_by_role
+    FROM alerts a JOIN children c ON c.id = a.child_id
+    LEFT JOIN staff s ON s.id = a.raised_by
+    WHERE a.status = 'open'"""
+
+
+def open_alerts(db: sqlite_utils.Database, *, reviewer_id: int | None = None) -> list[dict]:
+    """Open alerts with their child, who raised them, their state and next clock check;
+    optionally only those on one reviewer's children. By reference."""
+    if reviewer_id is None:
+        return list(db.query(_OPEN_ALERT_SELECT + " ORDER BY a.ref"))
+    return list(db.query(_OPEN_ALERT_SELECT + " AND c.reviewer_id = ? ORDER BY a.ref",
+                         [reviewer_id]))
+
+
+def latest_alert_events(db: sqlite_utils.Database, alert_ids: list[int],
+                        kinds: tuple[str, ...]) -> dict[int, dict]:
+    """For each alert, its latest event of one of ``kinds`` (kind, date, who, data)."""
+    if not alert_ids or not kinds:
+        return {}
+    ids = ",".join("?" * len(alert_ids))
+    marks = ",".join("?" * len(kinds))
+    rows = db.query(
+        f"""SELECT e.alert_id, e.kind, e.occurred_on, e.actor_role, e.data FROM events e
+            WHERE e.id IN (SELECT max(id) FROM events WHERE alert_id IN ({ids})
+                           AND kind IN ({marks}) GROUP BY alert_id)""",
+        [*alert_ids, *kinds])
+    return {r["alert_id"]: r for r in rows}
+
+
+def routed_reviews_unread(db: sqlite_utils.Database, staff_id: int | None) -> list[dict]:
+    """Amber and red judgements sent to managers and not yet acknowledged (one person's,
+    or everyone's), with the child and the review's reviewer."""
+    sql = """SELECT n.id, n.subject, n.staff_id, e.review_id, e.actor_id, c.case_ref,
+                    c.id AS child_id, c.name AS child_name, r.held_on, r.rag,
+                    rv.name AS reviewer, rv.role AS reviewer_role
+             FROM notifications n JOIN events e ON e.id = n.event_id
+             JOIN children c ON c.id = e.child_id
+             LEFT JOIN reviews r ON r.id = e.review_id
+             LEFT JOIN staff rv ON rv.id = r.reviewer_id
+             WHERE e.kind = 'rag_routed' AND n.read_at IS NULL"""
+    params: list = []
+    if staff_id is not None:
+        sql += " AND n.staff_id = ?"
+        params.append(staff_id)
+    return list(db.query(sql + " ORDER BY n.id", params))

@@ -308,6 +308,50 @@ def m007_sessions_and_access_audit(db: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS()
+def m009_submissions(db: sqlite_utils.Database) -> None:
+    """Each saved form's token on the events it wrote, so a second click saves nothing."""
+    _run(
+        db,
+        "ALTER TABLE events ADD COLUMN submission TEXT",
+        "CREATE INDEX idx_events_submission ON events(submission) WHERE submission IS NOT NULL",
+    )
+
+
+
+@MIGRATIONS()
+def m010_policy_versions(db: sqlite_utils.Database) -> None:
+    """Every version of the store's policy: the YAML adopted, from when it takes effect, who
+    adopted it and why. Append-only: a change is a new version, never an edit.
+
+    ``sha256`` is the digest of ``yaml``, so a process can tell a version it has already
+    read from one it has not without reading the text again.
+    """
+    _run(
+        db,
+        """CREATE TABLE policy_versions (
+            version INTEGER PRIMARY KEY CHECK (version >= 1),
+            policy_id TEXT NOT NULL,
+            yaml TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            effective_from TEXT NOT NULL,
+            adopted_by TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            recorded_on TEXT NOT NULL,
+            recorded_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+            event_id INTEGER REFERENCES events(id)
+        )""",
+        "CREATE INDEX idx_policy_versions_effective ON policy_versions(effective_from, version)",
+        """CREATE TRIGGER policy_versions_are_append_only_update
+           BEFORE UPDATE ON policy_versions
+           BEGIN SELECT RAISE(ABORT, 'Policy versions cannot be changed: adopt a new version.');
+           END""",
+        """CREATE TRIGGER policy_versions_are_append_only_delete
+           BEFORE DELETE ON policy_versions
+           BEGIN SELECT RAISE(ABORT, 'Policy versions cannot be deleted: adopt a new version.');
+           END""",
+    )
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events

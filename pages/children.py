@@ -1,11 +1,12 @@
-"""Children: the caseload, with each child's last judgement and open alerts."""
+"""Children: the caseload, with each child's last judgement and open alerts; only the
+children the access module lets this person see (a summary-only row shows no more)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ui.auth import require_user
-from ui.context import current_store
+from ui.context import current_store, or_stop
 from ui.format import uk_date
 from ui.widgets import RAG_WORDS, link_to_child
 from usecases.children import STATUS_WORDS, children_for
@@ -13,7 +14,7 @@ from usecases.children import STATUS_WORDS, children_for
 store = current_store()
 user = require_user()
 
-title, children = children_for(store, user)
+title, children = or_stop(children_for, store, user)
 st.title("Children")
 st.subheader(title)
 search = st.text_input("Find a child by name or case reference", key="child_search")
@@ -34,4 +35,4 @@ for child in children:
     cols[1].write(STATUS_WORDS[child["legal_status"]])
     cols[2].write(uk_date(child["last_review"], "-"))
     cols[3].write(RAG_WORDS.get(child["last_rag"], "-"))
-    cols[4].write(str(child["open_alerts"]))
+    cols[4].write("-" if child["open_alerts"] is None else str(child["open_alerts"]))

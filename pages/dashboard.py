@@ -6,21 +6,26 @@ import datetime as dt
 
 import streamlit as st
 
-from db.dashboard import alerts_list, data_version
 from ui.auth import require_user
 from ui.charts import RAG_COLOURS, bar, chart_and_table, picked
-from ui.context import current_store, today
+from ui.context import current_store, or_stop, today
 from ui.format import uk_date
 from ui.widgets import link_to_alert
-from usecases.dashboard import DASHBOARD_ROLES, choices, figures, make_filter, themes_of
-from usecases.report_files import Table, table_csv
+from usecases.dashboard import (
+    alerts_behind,
+    choices,
+    data_version,
+    figures,
+    make_filter,
+    period_label,
+    require_dashboard,
+    visible_to,
+)
+from usecases.report_files import Table, display_rows, table_csv
 
 store = current_store()
 user = require_user()
-if user.role not in DASHBOARD_ROLES:
-    st.warning("The dashboard is for managers from service manager up, QA and the principal "
-               f"IRO; you are signed in as {user.role_name}.")
-    st.stop()
+or_stop(require_dashboard, user)
 as_of = today()
 
 st.title("Dashboard")
@@ -54,65 +59,59 @@ def _figures(path: str, version: tuple[int, int], f_key: tuple, period: str, day
     return figures(store, f, day, period)
 
 
-fig = _figures(str(store.path), data_version(store.db),
+fig = _figures(str(store.path), data_version(store),
                (f.start, f.end, f.team_id, f.track, f.categories), period, as_of)
+PERIOD = period.capitalize()
 
 # -- alerts raised -----------------------------------------------------------------------------
 st.subheader("Alerts raised")
-by_theme: dict[tuple[str, str], int] = {}
-for r in fig.raised:
-    by_theme[(r["period"], r["theme"])] = by_theme.get((r["period"], r["theme"]), 0) + r["alerts"]
-theme_rows = [{"period": p, "theme": t, "alerts": n} for (p, t), n in sorted(by_theme.items())]
 event_theme = chart_and_table(
     "raised_by_theme",
-    bar(theme_rows, x="period", y="alerts", colour="theme", colour_title="Theme",
-        title=f"Alerts raised per {period}, by theme", x_title=period.capitalize(),
-        y_title="Alerts raised", pick="theme"),
-    Table("Alerts raised by theme", ("Period", "Theme", "Alerts"),
-          tuple((r["period"], r["theme"], r["alerts"]) for r in theme_rows)),
+    bar(fig.by_theme, x="period", label="period_short", words="period_label", y="alerts",
+        colour="theme", colour_title="Theme", title=f"Alerts raised per {period}, by theme",
+        x_title=PERIOD, y_title="Alerts raised", pick=("period", "theme")),
+    Table("Alerts raised by theme", (PERIOD, "Theme", "Alerts"),
+          tuple((r["period_label"], r["theme"], r["alerts"]) for r in fig.by_theme)),
     selectable=True)
-by_category: dict[str, int] = {}
-for r in fig.raised:
-    by_category[r["category_label"]] = by_category.get(r["category_label"], 0) + r["alerts"]
-category_rows = [{"category": c, "alerts": n}
-                 for c, n in sorted(by_category.items(), key=lambda kv: -kv[1])]
 chart_and_table(
     "raised_by_category",
-    bar(category_rows, x="category", y="alerts", title="Alerts raised, by category",
+    bar(fig.by_category, x="category_label", y="alerts", title="Alerts raised, by category",
         x_title="Category of concern", y_title="Alerts raised", horizontal=True),
     Table("Alerts by category", ("Category", "Alerts"),
-          tuple((r["category"], r["alerts"]) for r in category_rows)))
+          tuple((r["category_label"], r["alerts"]) for r in fig.by_category)))
 event_team = chart_and_table(
     "by_team",
     bar(fig.by_team, x="team", y="per_100_children", title="Alerts per 100 children, by team",
-        x_title="Team", y_title="Alerts per 100 children", pick="team"),
+        x_title="Team", y_title="Alerts per 100 children", pick="team", horizontal=True,
+        whole=False),
     Table("Alerts by team", ("Team", "Alerts", "Children", "Per 100 children"),
           tuple((r["team"], r["alerts"], r["children"], r["per_100_children"])
                 for r in fig.by_team)),
     selectable=True)
 
-chosen_themes = picked(event_theme, "theme")
-chosen_teams = picked(event_team, "team")
-if chosen_themes or chosen_teams:
-    behind = [a for a in alerts_list(store.db, f, themes_of(store))
-              if (not chosen_themes or a["theme"] in chosen_themes)
-              and (not chosen_teams or a["team"] in chosen_teams)]
-    st.markdown("**The alerts behind your selection** ("
-                + ", ".join(chosen_themes + chosen_teams) + f"): {len(behind)}")
+theme_bars = picked(event_theme, "period", "theme")
+team_bars = picked(event_team, "team")
+if theme_bars or team_bars:
+    behind = alerts_behind(store, user, f, as_of, period, theme_bars, team_bars)
+    chosen = ([f"{period_label(b['period'])}, {b['theme']}" for b in theme_bars]
+              + [b["team"] for b in team_bars])
+    st.markdown("**The alerts behind your selection** (" + "; ".join(chosen)
+                + f"): {len(behind)}")
     for alert in behind[:100]:
-        row = st.columns([3, 2, 2, 2])
+        row = st.columns([3, 2, 2, 3])
         with row[0]:
             link_to_alert(alert["ref"], f"{alert['ref']} ({alert['child_ref']})")
         row[1].write(alert["team"])
-        row[2].write(alert["theme"])
-        row[3].write(f"{alert['status'].capitalize()}, raised {uk_date(alert['raised_on'])}")
+        row[2].write(f"{alert['theme']}, {alert['period_label']}")
+        row[3].write(f"{alert['status'].capitalize()}, raised {uk_date(alert['raised_on'])}"
+                     + ("; over the formal limit" if alert["breached"] else ""))
 
 # -- the ladder and timeliness -----------------------------------------------------------------
 st.subheader("The ladder")
 chart_and_table(
     "ladder",
-    bar([{**r, "stage": f"{r['stage']}"} for r in fig.ladder], x="stage", y="reached",
-        colour="track_label", colour_title="Track",
+    bar(fig.ladder, x="stage", y="reached", colour="track_label", colour_title="Track",
+        offset="track_label", horizontal=True,
         title="How far alerts went: the number that reached each stage",
         x_title="Stage", y_title="Alerts that reached it"),
     Table("The ladder", ("Track", "Stage", "Reached", "Resolved there"),
@@ -121,11 +120,13 @@ chart_and_table(
 chart_and_table(
     "on_time",
     bar([{**r, "percent_on_time": round(100 * r["share_on_time"], 1)} for r in fig.on_time],
-        x="stage", y="percent_on_time", title="Responses on time, by stage",
-        x_title="Stage", y_title="Responses on time (%)"),
-    Table("Responses on time", ("Stage", "Responses", "On time", "Share on time"),
-          tuple((r["stage"], r["responses"], r["on_time"], r["share_on_time"])
-                for r in fig.on_time)))
+        x="stage", y="percent_on_time", colour="track_label", colour_title="Track",
+        offset="track_label", horizontal=True, percent=True,
+        title="Responses on time, by stage and track", x_title="Stage",
+        y_title="Responses on time (%)"),
+    Table("Responses on time", ("Track", "Stage", "Responses", "On time", "Share on time"),
+          tuple((r["track_label"], r["stage"], r["responses"], r["on_time"],
+                 r["share_on_time"]) for r in fig.on_time)))
 res_cols = st.columns(2)
 with res_cols[0]:
     st.markdown("**Working days from raising to resolution**")
@@ -133,11 +134,14 @@ with res_cols[0]:
                  column_config={"track": "Track", "resolved": "Resolved",
                                 "median_working_days": "Median working days",
                                 "mean_working_days": "Mean working days",
-                                "within_20": "Within 20 working days"})
+                                "within_limit": "Within the formal limit",
+                                "over_limit": "Over the formal limit"})
 with res_cols[1]:
     st.markdown("**Alerts over the 20-working-day limit**")
-    st.dataframe(fig.over_cap, hide_index=True, width="stretch",
-                 column_config={"period": "Month the limit passed", "alerts": "Alerts"})
+    st.dataframe(display_rows(Table(
+        "Over the limit", ("Month the limit passed", "Track", "Alerts", "Closed after it"),
+        tuple((r["period_label"], r["track_label"], r["alerts"], r["closed"])
+              for r in fig.over_cap))), hide_index=True, width="stretch")
 
 # -- outstanding now ---------------------------------------------------------------------------
 SHOWN = 200
@@ -147,13 +151,14 @@ st.caption(f"{len(fig.outstanding)} open, {overdue} overdue (overdue first)"
            + (f"; the first {SHOWN} are shown, all are in the download." if
               len(fig.outstanding) > SHOWN else "."))
 outstanding_table = Table(
-    "Outstanding", ("Alert", "Child", "Team", "Stage", "Waiting for", "Due", "Overdue"),
-    tuple((r["alert"], r["child"], r["team"], r["stage"], r["waiting_for"], r["due"],
-           "Yes" if r["overdue"] else "") for r in fig.outstanding))
-st.dataframe(
-    [{"Alert": r[0], "Child": r[1], "Team": r[2], "Stage": r[3], "Waiting for": r[4],
-      "Due": uk_date(r[5], "-"), "Overdue": r[6]} for r in outstanding_table.rows[:SHOWN]],
-    hide_index=True, width="stretch")
+    "Outstanding", ("Alert", "Child", "Team", "Track", "Stage", "Waiting for", "Due",
+                    "Overdue"),
+    tuple((r["alert"], r["child"], r["team"], r["track"], r["stage"], r["waiting_for"],
+           r["due"], "Yes" if r["overdue"] else "")
+          for r in visible_to(store, user, fig.outstanding, "alert")))
+st.dataframe(display_rows(Table(outstanding_table.title, outstanding_table.columns,
+                                outstanding_table.rows[:SHOWN])),
+             hide_index=True, width="stretch")
 st.download_button("Download all outstanding alerts (CSV)", table_csv(outstanding_table),
                    file_name="outstanding.csv", mime="text/csv", key="csv_outstanding")
 
@@ -161,34 +166,39 @@ st.download_button("Download all outstanding alerts (CSV)", table_csv(outstandin
 st.subheader("Reviews: Red, Amber, Green")
 chart_and_table(
     "rag",
-    bar(fig.rag, x="period", y="reviews", colour="rag", colour_title="Judgement",
-        title=f"Review judgements per {period}", x_title=period.capitalize(),
-        y_title="Reviews", scale=RAG_COLOURS),
-    Table("Review judgements", ("Period", "Team", "Judgement", "Reviews"),
-          tuple((r["period"], r["team"], r["rag"], r["reviews"]) for r in fig.rag)))
+    bar(fig.rag_totals, x="period", label="period_short", words="period_label", y="reviews",
+        colour="judgement", colour_title="Judgement", title=f"Review judgements per {period}",
+        x_title=PERIOD, y_title="Reviews", scale=RAG_COLOURS),
+    Table("Review judgements", (PERIOD, "Team", "Judgement", "Reviews"),
+          tuple((r["period_label"], r["team"], r["judgement"], r["reviews"])
+                for r in fig.rag)))
 st.markdown(f"**Children with two or more amber or red reviews in a row:** {len(fig.drift)}")
 if fig.drift:
-    st.dataframe(fig.drift[:SHOWN], hide_index=True, width="stretch",
-                 column_config={"child_ref": "Child", "team": "Team",
-                                "in_a_row_pairs": "Times in a row",
-                                "latest": "Latest review"})
+    st.dataframe(display_rows(Table(
+        "Two or more in a row",
+        ("Child", "Team", "Track", "Amber or red reviews in a row", "Latest review"),
+        tuple((r["child_ref"], r["team"], r["track_label"], r["in_a_row"], r["latest"])
+              for r in fig.drift[:SHOWN]))), hide_index=True, width="stretch")
 
 # -- the rest ----------------------------------------------------------------------------------
 st.subheader("Good practice, CAFCASS, significant changes")
 chart_and_table(
     "good_practice",
     bar(fig.good_practice, x="team", y="notes", title="Notes of good practice, by team",
-        x_title="Team", y_title="Notes"),
+        x_title="Team", y_title="Notes", horizontal=True),
     Table("Good practice", ("Team", "Notes"),
           tuple((r["team"], r["notes"]) for r in fig.good_practice)))
 other = st.columns(2)
 with other[0]:
     st.markdown(f"**Referrals to CAFCASS:** {sum(r['events'] for r in fig.cafcass)}")
-    st.dataframe(fig.cafcass, hide_index=True, width="stretch",
-                 column_config={"period": "Month", "team": "Team", "events": "Referrals"})
+    st.dataframe(display_rows(Table(
+        "CAFCASS", ("Month", "Team", "Referrals"),
+        tuple((r["period_label"], r["team"], r["events"]) for r in fig.cafcass))),
+        hide_index=True, width="stretch")
 with other[1]:
     late = sum(r["told_late"] or 0 for r in fig.late_changes)
     st.markdown(f"**Significant changes the IRO was told of late:** {late}")
-    st.dataframe(fig.late_changes, hide_index=True, width="stretch",
-                 column_config={"period": "Month", "team": "Team", "changes": "Changes",
-                                "told_late": "Told late"})
+    st.dataframe(display_rows(Table(
+        "Late changes", ("Month", "Team", "Changes", "Told late"),
+        tuple((r["period_label"], r["team"], r["changes"], r["told_late"] or 0)
+              for r in fig.late_changes))), hide_index=True, width="stretch")

@@ -1,102 +1,193 @@
-"""A manager's inbox: alerts at their level, review decisions to agree, reviews to note."""
+"""A manager's inbox as a work list: each row says whose child, what is asked, by when and
+what happens if the day is missed; respond, ask for more time or acknowledge from it.
+
+A click on Send or Acknowledge only notes the request (a button callback); the next run
+carries it out at the top, after the sign-in is checked again and before the list is
+drawn, so one run shows the result and nothing on the page moves under the pointer. Each
+form's submission token (``ui.forms``) makes a double or triple click save once.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ui.auth import require_user
-from ui.context import current_store, now_text, today
+from ui.context import current_store, now_utc, today
+from ui.format import plural
+from ui.forms import FormRound, form_round, show_saved
+from ui.text import as_typed
 from ui.widgets import link_to_alert, link_to_child, uk_date_input
 from usecases.alert_forms import OUTCOME_LABELS, FormInvalid, act_from_form
-from usecases.inbox import SEES_EVERY_INBOX, acknowledge, inbox
+from usecases.errors import UserError
+from usecases.inbox import InboxRow, acknowledge, inbox, sees_every_inbox
+from usecases.submissions import AlreadySaved, once
+
+SAVED = "inbox_saved"  # the round whose save message this run shows
+REQUEST = "inbox_request"  # a click waiting to be carried out: (what, ref, round)
+ERRORS = "inbox_errors"  # {round name: [messages]} from the last failed save
+ACK = "inbox_ack"
+KINDS = {"responded": "Respond", "extension_requested": "Ask for more time"}
 
 store = current_store()
 user = require_user()
 as_of = today()
 
 
-def respond_form(ref: str) -> None:
-    """Answer an alert without leaving the inbox: a response, or a request for more time."""
-    choice = st.radio("What do you want to do?", ["responded", "extension_requested"],
-                      key=f"inbox_kind_{ref}", horizontal=True,
-                      format_func={"responded": "Respond",
-                                   "extension_requested": "Ask for more time"}.get)
-    outcome, until = "", None
-    if choice == "responded":
-        outcome = st.radio("Your response", list(OUTCOME_LABELS), key=f"inbox_outcome_{ref}",
-                           format_func=OUTCOME_LABELS.get)
-        words = "Your response in writing"
+def _request(what: str, ref: str, rnd: FormRound) -> None:
+    """A button's callback: remember the click for the run it starts."""
+    st.session_state[REQUEST] = (what, ref, rnd)
+
+
+def _saved(rnd: FormRound, message: str) -> None:
+    """The form was saved: say what happened (as plain text: a note may be quoted in it)
+    and start its next round, empty."""
+    rnd.finish(as_typed(message))
+    st.session_state[SAVED] = rnd.name
+
+
+def _answer(ref: str, rnd: FormRound) -> None:
+    """Send a row's response or request for more time, once."""
+    value = st.session_state.get
+    kind = value(rnd.key("kind")) or "responded"
+    try:
+        with once(rnd.token):
+            recorded = act_from_form(
+                store, ref, kind, user=user, on=as_of, now=now_utc(),
+                outcome=(value(rnd.key("outcome")) or "") if kind == "responded" else "",
+                until=value(rnd.key("until")) if kind == "extension_requested" else None,
+                note=value(rnd.key("note")) or "")
+    except AlreadySaved as saved:
+        _saved(rnd, str(saved))
+    except FormInvalid as invalid:
+        st.session_state[ERRORS] = {rnd.name: list(invalid.errors.values())}
+    except UserError as refused:
+        st.session_state[ERRORS] = {rnd.name: [str(refused)]}
     else:
-        until = uk_date_input("More time until", None, key=f"inbox_until_{ref}",
-                              min_value=as_of)
-        words = "Why more time is needed"
-    note = st.text_area(words, key=f"inbox_note_{ref}")
-    if st.button("Send", key=f"inbox_send_{ref}"):
-        try:
-            recorded = act_from_form(store, ref, choice, actor_id=user.staff_id,
-                                     actor_role=user.role, on=as_of, outcome=outcome or "",
-                                     until=until, note=note)
-        except FormInvalid as invalid:
-            for message in invalid.errors.values():
-                st.error(message)
+        _saved(rnd, "\n".join(e.reason for e in recorded.events))
+
+
+def _acknowledge(rows: list[InboxRow], rnd: FormRound) -> None:
+    """Acknowledge the ticked rows, once."""
+    chosen = [r for r in rows if r.can_acknowledge
+              and st.session_state.get(rnd.key(f"{r.kind}_{r.key}"))]
+    if not chosen:
+        return
+    try:
+        with once(rnd.token):
+            done = acknowledge(store, user, chosen, as_of, now_utc())
+    except AlreadySaved as saved:
+        done = [str(saved)]
+    _saved(rnd, "\n".join(done))
+
+
+def respond_form(row: InboxRow) -> None:
+    """Answer an alert without leaving the inbox: a response, or a request for more time.
+    Saved once however often Send is clicked; empty again after saving."""
+    ref = row.key
+    rnd = form_round(f"inbox_{ref}")
+    choice = st.radio(f"What do you want to do about alert {ref}?", list(KINDS),
+                      key=rnd.key("kind"), horizontal=True, format_func=KINDS.get)
+    if choice == "responded":
+        st.radio(f"Your response to alert {ref}", list(OUTCOME_LABELS), key=rnd.key("outcome"),
+                 format_func=OUTCOME_LABELS.get, index=None)  # chosen, never assumed
+        words, button = f"Your response in writing ({ref})", f"Send the response ({ref})"
+    else:
+        uk_date_input(f"More time for alert {ref}, until", None, key=rnd.key("until"),
+                      min_value=as_of)
+        words = f"Why more time is needed ({ref})"
+        button = f"Send the request for more time ({ref})"
+    st.text_area(words, key=rnd.key("note"))
+    for message in errors.get(rnd.name, []):
+        st.error(message, icon=":material/error:")
+    st.button(button, key=rnd.key("send"), type="primary", on_click=_request,
+              args=("answer", ref, rnd))
+
+
+def show_row(row: InboxRow, ack: FormRound) -> None:
+    """One thing waiting: whose child, what is asked, by whom, by when and what happens if
+    the day is missed, any request for more time; then the answer, from the row."""
+    with st.container(border=True):
+        name, side = st.columns([3, 2])
+        name.markdown(f"#### {as_typed(row.child_name)} · {as_typed(row.child_ref)}")
+        if row.can_acknowledge:
+            side.checkbox(f"Select {row.subject} to acknowledge",
+                          key=ack.key(f"{row.kind}_{row.key}"))
+        elif row.kind == "alert" and row.respondable:
+            side.markdown(":green[Acknowledged]")
+        if row.kind == "alert":
+            link_to_alert(row.key, row.asked)
         else:
-            st.session_state["inbox_done"] = [e.reason for e in recorded.events]
-            st.rerun()
+            link_to_child(row.child_ref, row.asked)
+        what, when = st.columns([3, 2])
+        details = []
+        if row.concern:
+            details.append(f"**Concern:** {as_typed(row.concern)}")
+        if row.outcome_sought:
+            details.append(f"**Outcome sought:** {as_typed(row.outcome_sought)}")
+        details.append(f"**By whom:** {as_typed(row.by_whom)}")
+        what.markdown("  \n".join(details))
+        text = as_typed(row.when)
+        lines = ["**By when:** " + (f":red[**{text}**]" if row.overdue else text)]
+        if row.acknowledge_late:
+            lines.append(":orange[**Not acknowledged in time**]")
+        when.markdown("  \n".join(lines))
+        with st.container():  # one slot, whatever it holds: nothing below it moves
+            if row.pending_request:
+                st.info(row.pending_request, icon=":material/schedule:")
+            if row.note:
+                st.warning(row.note, icon=":material/warning:")
+            if row.respondable and saved == f"inbox_{row.key}":
+                show_saved(saved)  # where the person clicked
+        if row.respondable:
+            with st.expander(f"Respond to {row.key} or ask for more time"):
+                respond_form(row)
 
 
 st.title("Inbox")
 everyone = False
-if user.role in SEES_EVERY_INBOX:
+if sees_every_inbox(store, user):
     everyone = st.toggle("Show every team's inbox", key="inbox_everyone")
+
+errors: dict[str, list[str]] = {}
+request = st.session_state.pop(REQUEST, None)
+st.session_state.pop(ERRORS, None)
+if request is not None and request[0] == "answer":
+    _answer(request[1], request[2])
 rows = inbox(store, user, as_of, everyone=everyone)
-if done := st.session_state.pop("inbox_done", None):
-    for line in done:
-        st.success(line)
+if request is not None and request[0] == "acknowledge":
+    _acknowledge(rows, request[2])
+    rows = inbox(store, user, as_of, everyone=everyone)
+errors = st.session_state.pop(ERRORS, {})
+saved = st.session_state.pop(SAVED, None)
+
+shown = {f"inbox_{r.key}" for r in rows if r.respondable}
+with st.container():  # one slot, so the rows below keep their places after a save
+    if saved and saved not in shown:
+        show_saved(saved)  # acknowledgements, and answers whose row has gone
+    for name, messages in errors.items():
+        if name not in shown:  # the row has gone meanwhile (someone else answered it)
+            for message in messages:
+                st.error(message, icon=":material/error:")
 
 overdue = sum(1 for r in rows if r.overdue)
 late_acks = sum(1 for r in rows if r.acknowledge_late)
-summary = f"{len(rows)} item{'s' if len(rows) != 1 else ''}"
+summary = plural(len(rows), "item")
 if overdue:
     summary += f", {overdue} overdue"
 if late_acks:
     summary += f", {late_acks} not acknowledged in time"
-st.caption(summary + ". Overdue first, then due today, then by date.")
+st.caption(summary + ". Overdue first, then by the day each is due. Working days count "
+           "Monday to Friday, not bank holidays.")
 if not rows:
     st.write("Nothing is waiting for you.")
 
-header = st.columns([1, 5, 3, 3, 2])
-for col, text in zip(header, ("", "What is asked", "By whom", "By when", ""), strict=True):
-    col.markdown(f"**{text}**")
-selected = []
-for row in rows:
-    cols = st.columns([1, 5, 3, 3, 2])
-    can_ack = row.kind in ("alert", "review") and not row.acknowledged
-    if can_ack and cols[0].checkbox("Select", key=f"ack_{row.kind}_{row.key}",
-                                    label_visibility="collapsed"):
-        selected.append(row)
-    with cols[1]:
-        if row.kind == "alert":
-            link_to_alert(row.key, f"{row.asked}: {row.child_name}")
-        else:
-            link_to_child(row.child_ref, f"{row.asked}: {row.child_name}")
-    cols[2].write(row.by_whom)
-    when = row.when
-    if row.overdue:
-        cols[3].markdown(f":red[**{when}**]")
-    else:
-        cols[3].write(when)
-    status = "Acknowledged" if row.acknowledged else (
-        ":orange[Not acknowledged in time]" if row.acknowledge_late else "")
-    cols[4].markdown(status)
-    if row.respondable:
-        with st.expander(f"Respond to {row.key} or ask for more time"):
-            respond_form(row.key)
-
+ack = form_round(ACK)
 if rows:
-    if st.button(f"Acknowledge the {len(selected)} selected", key="ack_selected",
-                 disabled=not selected):
-        st.session_state["inbox_done"] = acknowledge(store, user, selected, as_of, now_text())
-        for key in [k for k in st.session_state if str(k).startswith("ack_")]:
-            del st.session_state[key]
-        st.rerun()
-    st.caption("To respond or ask for more time, open the alert.")
+    ticked = sum(1 for r in rows if r.can_acknowledge
+                 and st.session_state.get(ack.key(f"{r.kind}_{r.key}")))
+    st.button(f"Acknowledge the {ticked} selected", key=ack.key("send"), disabled=not ticked,
+              help="Tick the rows you have read, then acknowledge them all at once.",
+              on_click=_request, args=("acknowledge", "", ack))
+
+for row in rows:
+    show_row(row, ack)

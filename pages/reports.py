@@ -6,17 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.auth import require_user
-from ui.context import current_store, today
-from usecases.dashboard import DASHBOARD_ROLES
-from usecases.report_files import table_csv, workbook_bytes
+from ui.context import current_store, or_stop, today
+from usecases.dashboard import MONTHS, QUARTERS, require_dashboard
+from usecases.report_files import display_rows, table_csv, workbook_bytes
 from usecases.reports import annual, monthly, quarterly
 
 store = current_store()
 user = require_user()
-if user.role not in DASHBOARD_ROLES:
-    st.warning(f"Reports are for managers from service manager up, QA and the principal IRO; "
-               f"you are signed in as {user.role_name}.")
-    st.stop()
+or_stop(require_dashboard, user)
 as_of = today()
 
 st.title("Reports")
@@ -31,15 +28,17 @@ year = cols[0].selectbox("Year", years, key="report_year")
 if kind == "monthly":
     months = list(range(1, 13))
     month = cols[1].selectbox("Month", months, index=as_of.month - 1, key="report_month",
-                              format_func=lambda m: f"{m:02d}")
-    tables, name = monthly(store, year, month), f"outstanding-{year}-{month:02d}"
+                              format_func=lambda m: MONTHS[m - 1])
+    tables, name = (monthly(store, year, month, as_of, user=user),
+                    f"outstanding-{MONTHS[month - 1].lower()}-{year}")
 elif kind == "quarterly":
     quarter = cols[1].selectbox("Quarter", [1, 2, 3, 4], index=(as_of.month - 1) // 3,
-                                key="report_quarter", format_func=lambda n: f"Q{n}")
-    tables, name = quarterly(store, year, quarter), f"themes-{year}-Q{quarter}"
+                                key="report_quarter", format_func=lambda n: QUARTERS[n - 1])
+    tables, name = (quarterly(store, year, quarter),
+                    f"themes-{QUARTERS[quarter - 1].lower()}-{year}")
 else:
     cols[1].caption(f"April {year} to March {year + 1}")
-    tables, name = annual(store, year), f"annual-{year}-{year + 1}"
+    tables, name = annual(store, year, as_of), f"annual-{year}-{year + 1}"
 
 st.download_button("Download as Excel (a sheet per table)", workbook_bytes(tables),
                    file_name=f"{name}.xlsx", key="report_xlsx",
@@ -47,8 +46,7 @@ st.download_button("Download as Excel (a sheet per table)", workbook_bytes(table
 for n, table in enumerate(tables):
     st.subheader(table.title)
     if table.rows:
-        st.dataframe([dict(zip(table.columns, row, strict=True)) for row in table.rows],
-                     hide_index=True, width="stretch")
+        st.dataframe(display_rows(table), hide_index=True, width="stretch")
     else:
         st.write("Nothing to report for this period.")
     st.download_button(f"Download '{table.title}' as CSV", table_csv(table),

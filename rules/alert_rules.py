@@ -45,8 +45,8 @@ REVIEWER_ONLY = (
     "extension_refused", "withdrawn", "hos_notified", "cafcass_referral", "legal_advice",
 )
 ADDRESSEE_ONLY = ("responded", "extension_requested", "acknowledged")
-#: Roles that may act for the reviewer (the IRO service's own manager).
-ACTS_FOR_REVIEWER = ("principal_iro",)
+#: Roles that may act for the reviewer are the policy's ``access.act_for_reviewer``
+#: (by default the principal IRO, the IRO service's own manager).
 
 
 @dataclass(frozen=True)
@@ -320,7 +320,7 @@ def _command_fact(s: Situation) -> dict[str, Any]:
     c, state, track = s.command, s.state, s.track
     assert c is not None
     is_new = state.raised_on is None
-    reviewers = set(track.raised_by) | set(ACTS_FOR_REVIEWER)
+    reviewers = set(track.raised_by) | set(s.policy.access.act_for_reviewer)
     informal = state.level == INFORMAL
     addressees = set(track.informal.with_roles) if informal else {state.awaiting}
     target_kind = _target_kind(s)

@@ -4,6 +4,11 @@ The policy names the addressee and the copies of every level and who hears of an
 red review; these rules turn an event into those roles, plus the child's reviewer where
 the procedure puts the next move with them. Pure: roles in, roles out; the use case turns
 roles into people for the child concerned.
+
+What people typed (a response's words, the reasons for being not satisfied, for more time,
+for withdrawing, the record of who was consulted) goes into the in-app message, where only
+the people told can read it; the e-mail says only what kind of thing happened and links to
+the app (:func:`mail_body`), so no free text about a child travels by e-mail.
 """
 
 from __future__ import annotations
@@ -11,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rules.alert_state import INFORMAL, REVIEWER
-from rules.alert_transitions import reviewer_word
+from rules.alert_transitions import reviewer_word, sentence
+from rules.conversation import said_lines, typed_values, without_typed
 from rules.dates import uk_date
 from rules.policy import Policy
 from rules.roles import role_name
@@ -31,6 +37,7 @@ class Subject:
     level: str = ""  # the alert's level after the event
     awaiting: str = ""  # who must act after the event
     due: str = ""  # by when (ISO), after the event
+    actor: str = ""  # who did it, as the message names them ("" for the rules)
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,10 @@ def _alert_audience(s: Subject) -> Audience | None:
     awaiting = () if s.awaiting in ("", REVIEWER) else (s.awaiting,)
     if kind == "responded":
         return Audience(to_reviewer=True, subject=_alert_subject(s, "a response to consider"))
+    if kind == "not_satisfied":
+        to, _ = _level_roles(s)  # whoever answered at this level hears why it was not enough
+        return Audience(to_roles=to, subject=_alert_subject(
+            s, f"{reviewer_word(s.track)} is not satisfied with the response"))
     if kind == "extension_requested":
         return Audience(to_reviewer=True, subject=_alert_subject(s, "more time asked for"))
     if kind in ("extension_agreed", "extension_refused"):
@@ -119,14 +130,36 @@ def _review_audience(s: Subject) -> Audience | None:
     return None
 
 
-def body(s: Subject, link: str) -> str:
-    """The message in plain English: what happened, what to do, where to look."""
-    lines = [s.reason, ""]
+def _next_line(s: Subject) -> list[str]:
     if s.ref and s.awaiting and s.awaiting != REVIEWER:
         who = role_name(s.awaiting)
-        lines.append(f"Next: the {who} to respond" + (f" by {uk_date(s.due)}." if s.due else "."))
-    elif s.ref and s.awaiting == REVIEWER:
-        lines.append(f"Next: {reviewer_word(s.track)} decides what happens next.")
-    lines += [f"Open it: {link}", "", "This message is about a child's record: do not forward "
-              "it outside the authority."]
+        return [f"Next: the {who} to respond" + (f" by {uk_date(s.due)}." if s.due else ".")]
+    if s.ref and s.awaiting == REVIEWER:
+        return [f"Next: {reviewer_word(s.track)} decides what happens next."]
+    return []
+
+
+FOOTER = ("This message is about a child's record: do not forward it outside the "
+          "authority.")
+
+
+def body(s: Subject, link: str) -> str:
+    """The in-app message in plain English: what happened, what was said, what to do next,
+    where to look."""
+    lines = [without_typed(s.reason, s.data, "(see below)"), ""]
+    spoken = said_lines(s.kind, s.data, sentence(s.actor) if s.actor else "They")
+    if spoken:
+        lines += [*spoken, ""]
+    lines += _next_line(s)
+    lines += [f"Open it: {link}", "", FOOTER]
+    return "\n".join(lines)
+
+
+def mail_body(s: Subject, link: str) -> str:
+    """The e-mail: what kind of thing happened and the link, never what anyone typed."""
+    lines = [without_typed(s.reason, s.data, "(in the app)"), ""]
+    if typed_values(s.data):
+        lines += ["What was written is in the app: open the link to read it.", ""]
+    lines += _next_line(s)
+    lines += [f"Open it: {link}", "", FOOTER]
     return "\n".join(lines)

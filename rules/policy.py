@@ -19,8 +19,10 @@ import functools
 import os
 from pathlib import Path
 
-from rules.policy_check import read_policy_file
+from rules.policy_check import read_policy_file, read_policy_text
 from rules.policy_model import (  # noqa: F401 - re-exported: the public API
+    DEFAULT_ACT_FOR_REVIEWER,
+    DEFAULT_AUTHORITY_WIDE,
     ESCALATION_WORDS,
     MAX_DAYS,
     MAX_MONTHS,
@@ -28,6 +30,7 @@ from rules.policy_model import (  # noqa: F401 - re-exported: the public API
     REVIEW_KINDS,
     REVIEW_SILENCE_WORDS,
     TRACKS,
+    Access,
     Bypass,
     Category,
     ChangeType,
@@ -62,6 +65,21 @@ def check_policy_file(path: str | os.PathLike[str]) -> list[PolicyProblem]:
 def load_policy(path: str | os.PathLike[str]) -> Policy:
     """The policy in the file at ``path``; PolicyInvalid listing every problem if any."""
     policy, problems = read_policy_file(path)
+    if problems or policy is None:
+        raise PolicyInvalid(problems)
+    return policy
+
+
+def check_policy_text(text: str, file_name: str) -> list[PolicyProblem]:
+    """Every problem in a policy held as text, checked as if it were the file ``file_name``
+    (so ``id`` must match the name without ``.yaml``); empty when it is fine."""
+    return read_policy_text(text, file_name)[1]
+
+
+def load_policy_text(text: str, file_name: str, path: str | None = None) -> Policy:
+    """The policy in ``text``, checked as the file ``file_name``; PolicyInvalid if any
+    problem. ``path`` is where the policy says it came from (default ``file_name``)."""
+    policy, problems = read_policy_text(text, file_name, path)
     if problems or policy is None:
         raise PolicyInvalid(problems)
     return policy

@@ -24,12 +24,15 @@ from rules.policy_model import (
     _ISO_DATE,
     _POLICY_ID,
     _SLUG,
+    DEFAULT_ACT_FOR_REVIEWER,
+    DEFAULT_AUTHORITY_WIDE,
     ESCALATION_WORDS,
     MAX_DAYS,
     MAX_MONTHS,
     REVIEW_KINDS,
     REVIEW_SILENCE_WORDS,
     TRACKS,
+    Access,
     Bypass,
     Category,
     ChangeType,
@@ -142,6 +145,7 @@ _PERMANENCE = _Shape(
     ("placed_with_parents_months", "not_placed_after_decision_months", "refer_to"),
 )
 _PRACTICE_CONCERNS = _Shape("practice_concerns", ("to", "respond_days"), ("escalate_to",))
+_ACCESS = _Shape("access", (), ("authority_wide", "act_for_reviewer"))
 _POLICY = _Shape(
     "the policy",
     (
@@ -163,6 +167,7 @@ _POLICY = _Shape(
         "legal_advice",
         "permanence",
         "practice_concerns",
+        "access",
         "closure_days",
         "assumptions",
     ),
@@ -876,6 +881,23 @@ class _Checker:
             self.optional(block, path, "escalate_to", self.roles, default=()),
         )
 
+    def access(self, value: Any, path: str) -> Access | None:
+        block = self.block(value, path, _ACCESS)
+        if block is None:
+            return None
+        found = {}
+        for key, default in (("authority_wide", DEFAULT_AUTHORITY_WIDE),
+                             ("act_for_reviewer", DEFAULT_ACT_FOR_REVIEWER)):
+            found[key] = self.optional(block, path, key, self.roles, default=default)
+            if "admin" in found[key]:
+                number = list(block[key]).index("admin") + 1
+                self.problem(
+                    f"{_join(path, key)}[{number}]",
+                    "'admin' cannot be here: the administrator runs the service but sees no"
+                    " child's record and no alert. Remove it.",
+                )
+        return Access(**found)
+
     def policy_id(self, value: Any, path: str) -> str | None:
         policy_id = self.text(value, path)
         if policy_id is None:
@@ -924,6 +946,7 @@ class _Checker:
             ),
             permanence=self.optional(top, "", "permanence", self.permanence),
             practice_concerns=self.optional(top, "", "practice_concerns", self.practice_concerns),
+            access=self.optional(top, "", "access", self.access, default=Access()),
             closure_days=self.optional(top, "", "closure_days", self.closure_days, default=()),
             assumptions=self.optional(top, "", "assumptions", self.assumptions, default=()),
             path=file_path,
@@ -979,6 +1002,24 @@ def read_policy_file(path: str | os.PathLike[str]) -> tuple[Policy | None, list[
     except OSError as exc:
         checker.problem("", f"The file could not be read: {exc.strerror or exc}.")
         return None, checker.problems
+    return _read_text(text, checker, str(file_path))
+
+
+def read_policy_text(
+    text: str, file_name: str, path: str | None = None
+) -> tuple[Policy | None, list[PolicyProblem]]:
+    """Check a policy held as text (a version kept in a store, a draft being edited) exactly
+    as :func:`read_policy_file` checks a file called ``file_name``: the same problems, the
+    same messages, and ``id`` must match the name without ``.yaml``. ``path`` is what the
+    policy says it was read from (default: ``file_name``). Never raises."""
+    name = Path(file_name)
+    checker = _Checker(name.name, name.stem)
+    return _read_text(text, checker, path if path is not None else file_name)
+
+
+def _read_text(
+    text: str, checker: _Checker, source: str
+) -> tuple[Policy | None, list[PolicyProblem]]:
     try:
         node = yaml.compose(text, Loader=_Loader)
         if node is not None:
@@ -997,6 +1038,5 @@ def read_policy_file(path: str | os.PathLike[str]) -> tuple[Policy | None, list[
             " rules/policies/ and change what differs.",
         )
         return None, checker.problems
-    policy = checker.policy(data, str(file_path))
+    policy = checker.policy(data, source)
     return (None if checker.problems else policy), checker.problems
-

@@ -267,6 +267,30 @@ class LegalAdvice:
     note: str
 
 
+#: Roles that see every child's record when a policy has no ``access`` section: the heads
+#: of service, QA, the principal IRO and the directors up to the chief executive.
+DEFAULT_AUTHORITY_WIDE: tuple[str, ...] = (
+    "head_of_service", "deputy_head_of_service", "qa_head_of_service", "principal_iro",
+    "service_director", "divisional_director", "assistant_director", "director",
+    "executive_director", "deputy_chief_executive", "chief_executive",
+)
+#: Roles that act for any child's reviewer when a policy has no ``access`` section.
+DEFAULT_ACT_FOR_REVIEWER: tuple[str, ...] = ("principal_iro",)
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who sees and does what beyond their own children (``access:`` in the file).
+
+    ``authority_wide`` roles see every child's record and act on an alert only when it
+    waits for their role; ``act_for_reviewer`` roles act for any child's IRO or CP chair.
+    Everything else follows the person's relationship to the child (``usecases.access``).
+    """
+
+    authority_wide: tuple[str, ...] = DEFAULT_AUTHORITY_WIDE
+    act_for_reviewer: tuple[str, ...] = DEFAULT_ACT_FOR_REVIEWER
+
+
 @dataclass(frozen=True)
 class Policy:
     """One authority's whole procedure. Immutable: a change is a new file version."""
@@ -290,6 +314,7 @@ class Policy:
     closure_days: tuple[datetime.date, ...]
     assumptions: tuple[str, ...]
     path: str
+    access: Access = Access()
 
     def __hash__(self) -> int:
         # The generated hash would fail on the tracks mapping; id, version and file

@@ -128,8 +128,16 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def type_date(page: Page, label: str, day_month_year: str) -> None:
-    """Type a date the British way into a Streamlit date field (day, month, year)."""
-    page.get_by_role("spinbutton", name=f"day, {label}").click()
+    """Type a date the British way: into a form's date field (text the app reads strictly,
+    ``ui.widgets.date_field``), or into a Streamlit date input's day, month and year."""
+    text = page.get_by_role("textbox", name=label)
+    segments = page.get_by_role("spinbutton", name=f"day, {label}")
+    text.or_(segments).first.wait_for(timeout=WAIT)
+    if text.count():
+        text.first.fill(day_month_year)
+        text.first.press("Tab")
+        return
+    segments.click()
     page.keyboard.type(day_month_year.replace("/", ""))
     page.keyboard.press("Tab")
 

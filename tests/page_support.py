@@ -9,8 +9,8 @@ from streamlit.testing.v1 import AppTest
 
 from ui.auth import TOKEN_KEY
 from usecases.accounts import SignedInUser, authenticate
-from usecases.sessions import sign_in_with_password
 from usecases.demo import DEMO_PASSWORD
+from usecases.sessions import sign_in_with_password
 from usecases.store import Store, create_store
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -31,8 +31,12 @@ def store(tmp_path):
     record(store, now=T0 + dt.timedelta(days=3), kind="refused", staff_id=manager.staff_id,
            child_id=child["id"], subject="child", subject_ref=child["case_ref"],
            allowed=False, detail="Not in the line management of this child's social worker.")
-    store.child_ref = child["case_ref"]
     return store
+
+
+def _child_ref(store) -> str:
+    return next(store.db.query("SELECT c.case_ref FROM access_audit a JOIN children c "
+                               "ON c.id = a.child_id WHERE a.kind = 'refused'"))["case_ref"]
 
 
 def _run(store, capsys, *extra: str) -> list[dict]:
@@ -52,7 +56,7 @@ def test_lists_every_sign_in_attempt_and_opening(store, capsys):
 def test_filters_by_person_child_and_date(store, capsys):
     iro = user_with_role(store, "iro")
     assert {r["email"] for r in _run(store, capsys, "--user", iro.email.upper())} == {iro.email}
-    assert [r["event"] for r in _run(store, capsys, "--child", store.child_ref)] == [
+    assert [r["event"] for r in _run(store, capsys, "--child", _child_ref(store))] == [
         "Opened a record", "Refused a record"]
     assert [r["event"] for r in _run(store, capsys, "--since", "2026-11-23")] == [
         "Refused a record"]

@@ -40,7 +40,8 @@ def test_manager_acknowledges_and_responds_overdue_first(site):
     links = page.get_by_role("link", name=re.compile(r"^Respond to alert BR-"))
     expect(links.first).to_be_visible(timeout=WAIT)
     assert "Respond to alert BR-LATE" in links.first.inner_text()
-    expect(page.get_by_text("By 20 Nov 2026: 1 working day late").first).to_be_visible()
+    expect(page.get_by_text("Overdue: was due Fri 20 Nov 2026 (1 working day late)").first) \
+        .to_be_visible()
     screenshot(page, "10-inbox-overdue-first")
 
     page.get_by_test_id("stCheckbox").first.click()

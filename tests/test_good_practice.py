@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from tests.page_support import AS_OF, app, demo_store, open_page, user_with_role
@@ -11,6 +13,8 @@ from usecases.good_practice import (
     good_practice_by_team,
     note_good_practice,
 )
+
+NOW = dt.datetime(2026, 11, 23, 10, 0, tzinfo=dt.UTC)
 
 
 def _worker(store):
@@ -26,7 +30,7 @@ def test_a_note_about_a_worker_tells_their_team_and_service_managers(tmp_path):
     before = store.db["good_practice"].count
     note_good_practice(store, GoodPracticeNote(
         what="Creative direct work helped the child tell the review what she wanted.",
-        worker_id=worker["id"]), user=iro, on=AS_OF)
+        worker_id=worker["id"]), user=iro, on=AS_OF, now=NOW)
     mail = next(store.db.query("SELECT * FROM outbox ORDER BY id DESC LIMIT 1"))
     tm = next(store.db.query("SELECT email FROM staff WHERE team_id = ? AND role = "
                              "'team_manager'", [worker["team_id"]]))["email"]
@@ -50,7 +54,7 @@ def test_a_note_about_a_team(tmp_path):
     counts = {r["team"]: r["notes"] for r in good_practice_by_team(store)}
     note_good_practice(store, GoodPracticeNote(
         what="The whole team turned round every overdue visit in one week.",
-        team_id=team["id"]), user=user_with_role(store, "cp_chair"), on=AS_OF)
+        team_id=team["id"]), user=user_with_role(store, "cp_chair"), on=AS_OF, now=NOW)
     after = {r["team"]: r["notes"] for r in good_practice_by_team(store)}
     assert after[team["name"]] == counts.get(team["name"], 0) + 1
     assert sum(after.values()) == sum(counts.values()) + 1
@@ -61,7 +65,8 @@ def test_every_problem_is_named_and_nothing_saved(tmp_path):
     before = store.db["good_practice"].count
     with pytest.raises(GoodPracticeInvalid) as invalid:
         note_good_practice(store, GoodPracticeNote(what="Good.", child_ref="NOPE"),
-                           user=user_with_role(store, "team_manager"), on=AS_OF)
+                           user=user_with_role(store, "team_manager"), on=AS_OF,
+                           now=NOW)
     assert set(invalid.value.errors) == {"about", "what", "child", ""}
     assert store.db["good_practice"].count == before
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from db.alerts import alert_by_ref
 from tests.page_support import app, demo_store, open_page, texts, user_with_role
+from usecases.alert_forms import ACTION_LABELS
 
 
 def _child_of(store, user) -> str:
@@ -38,8 +39,10 @@ def test_raise_an_informal_alert_then_see_it(monkeypatch, tmp_path):
     assert at.title[0].value.startswith("Alert A-")
     page = texts(at)
     assert "Raised at Informal stage; Team Manager to respond by 26 Nov 2026." in page
-    assert "Waiting for the Team Manager to respond by 26 Nov 2026 (3 working days left)." \
-        in page
+    assert at.info[0].value == (
+        "**Waiting for the Team Manager to respond by 26 Nov 2026.**  \nDue Thu 26 Nov 2026 "
+        "(3 working days left); the reviewer is asked to decide the next step on Fri 27 Nov "
+        "2026 if there is no reply.")
 
 
 def test_every_missing_field_is_named_and_nothing_is_saved(monkeypatch, tmp_path):
@@ -76,6 +79,16 @@ def _raised_at_level_one(monkeypatch, store) -> str:
     return at.title[0].value.removeprefix("Alert ")
 
 
+def _widget(at, kind: str, label: str):
+    """A widget by its label (the action form's keys change with every saved round)."""
+    return next(w for w in getattr(at, kind) if w.label == label)
+
+
+def _save(at):
+    next(b for b in at.button if b.label.startswith("Save")).click().run()
+    assert not at.exception, at.exception
+
+
 def test_manager_responds_and_iro_is_not_satisfied(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
     iro = user_with_role(store, "iro")
@@ -83,20 +96,25 @@ def test_manager_responds_and_iro_is_not_satisfied(monkeypatch, tmp_path):
 
     manager = open_page(app(monkeypatch, store, user_with_role(store, "service_manager")),
                         "pages/alert.py", ref=ref)
-    manager.selectbox(key="action_kind").set_value("responded").run()
-    manager.radio(key="action_outcome").set_value("uphold")
-    manager.text_area(key="action_note").input("The current visiting pattern is adequate.")
-    manager.button(key="action_submit").click().run()
-    assert not manager.exception
+    assert _widget(manager, "selectbox", "Action").value == "responded"
+    _widget(manager, "radio", "Your response").set_value("uphold")
+    _widget(manager, "text_area", "Your response in writing").input(
+        "The current visiting pattern is adequate.")
+    _save(manager)
     assert alert_by_ref(store.db, ref).state["awaiting"] == "iro"
     assert "Service Manager upheld the service's decision" in texts(manager)
 
     back = open_page(app(monkeypatch, store, iro), "pages/alert.py", ref=ref)
-    back.selectbox(key="action_kind").set_value("not_satisfied").run()
-    back.button(key="action_submit").click().run()
+    assert "The current visiting pattern is adequate." in [t.value for t in back.text]
+    _widget(back, "selectbox", "Action").set_value("not_satisfied").run()
+    _widget(back, "text_area", "Why you are not satisfied (optional; the managers read it)") \
+        .input("Adequate for whom? The child has asked for more visits.")
+    _save(back)
     state = alert_by_ref(store.db, ref).state
     assert (state["level"], state["awaiting"]) == ("head_of_service", "head_of_service")
     assert "escalated to Head of Service the same day under seed-001 level 2" in texts(back)
+    assert "Adequate for whom? The child has asked for more visits." in [
+        t.value for t in back.text]
 
 
 def test_a_response_needs_its_words(monkeypatch, tmp_path):
@@ -104,10 +122,25 @@ def test_a_response_needs_its_words(monkeypatch, tmp_path):
     ref = _raised_at_level_one(monkeypatch, store)
     at = open_page(app(monkeypatch, store, user_with_role(store, "service_manager")),
                    "pages/alert.py", ref=ref)
-    at.selectbox(key="action_kind").set_value("responded").run()
-    at.button(key="action_submit").click().run()
-    assert "Write your response: what you agree to do, or why not." in [
-        e.value for e in at.error]
+    _save(at)
+    assert [e.value for e in at.error] == [
+        "Choose the outcome of your response.",
+        "Write your response: what you agree to do, or why not."]
+
+
+def test_every_field_of_the_action_form_has_its_own_label(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    ref = _raised_at_level_one(monkeypatch, store)
+    at = open_page(app(monkeypatch, store, user_with_role(store, "iro")), "pages/alert.py",
+                   ref=ref)
+    action = _widget(at, "selectbox", "Action")
+    for kind in action.options:
+        _widget(at, "selectbox", "Action").set_value(
+            next(k for k, v in ACTION_LABELS.items() if v == kind)).run()
+        labels = [w.label for name in ("selectbox", "radio", "text_area", "text_input",
+                                       "checkbox", "date_input") for w in getattr(at, name)]
+        assert len(labels) == len(set(labels)), (kind, labels)
+        assert all(label.strip() for label in labels)
 
 
 def test_alert_page_shows_ladder_timeline_case_note_and_printable_page(monkeypatch, tmp_path):
@@ -118,12 +151,14 @@ def test_alert_page_shows_ladder_timeline_case_note_and_printable_page(monkeypat
     ladder = at.dataframe[0].value
     assert next(iter(ladder["Stage"])).startswith("Informal")
     assert "▶" in list(ladder[""])
-    timeline = at.dataframe[1].value
-    assert next(iter(timeline["What"])) == "Alert raised"
+    assert at.subheader[0].value == "The exchange so far"
+    heads = [m.value for m in at.markdown if m.value.startswith("**")]
+    assert any(h.startswith("**") and "· Alert raised**" in h for h in heads)
     note = at.code[0].value
     assert note.startswith(f"ALERT OF CONCERN {ref}")
-    assert "History:" in note
-    assert at.get("download_button")[0].proto.label == "Download a printable page"
+    assert "History (oldest first):" in note
+    assert any("Printable page" in p.proto.label for p in at.get("page_link"))
+    assert not at.get("download_button")
 
 
 def test_an_unknown_alert_says_so(monkeypatch, tmp_path):

@@ -38,3 +38,29 @@ def test_the_principal_iro_sees_every_open_alert(monkeypatch, tmp_path):
     assert "Every open alert" in texts(at)
     shown = {label.split(":")[0] for label in _links(at)}
     assert every and set(every) <= shown
+
+
+def test_an_informal_alert_nobody_answered_is_waiting_for_the_iro(monkeypatch, tmp_path):
+    """Informal alerts whose people did not answer in time wait for the IRO's decision, on
+    the Alerts page and in the Home page's count alike."""
+    import datetime as dt
+    import re
+
+    from tests.waiting_support import child_in_line, raise_for
+
+    store = demo_store(tmp_path)
+    line = child_in_line(store, "WL-0001", "Alexandra-Josephine Featherstonehaugh-Worthington")
+    raise_for(store, line, "WL-I", dt.date(2026, 11, 16))  # due Thu 19 Nov, no sweep since
+    at = open_page(app(monkeypatch, store, line.reviewer), "pages/alerts.py")
+    page = re.sub(r"\\(.)", r"\1", texts(at))
+    assert ("#### Alexandra-Josephine Featherstonehaugh-Worthington · WL-0001" in page)
+    assert "**No agreement at the informal stage in time: decide the next step.**" in page
+    assert "Overdue: was due Thu 19 Nov 2026 (2 working days late)" in page
+    cards = [label for label in _links(at) if label.endswith(": open the alert to decide")]
+    assert "WL-I: open the alert to decide" in cards
+    assert cards[0] == "WL-I: open the alert to decide"  # missed deadlines first
+    assert "Social Worker or Team Manager; the IRO: decide the next step" in page
+
+    at.switch_page("pages/home.py").run()
+    assert at.warning[0].value.startswith(f"{len(cards)} alert")
+    assert "waiting for your decision" in at.warning[0].value

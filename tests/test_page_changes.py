@@ -13,13 +13,13 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.form_support import page_text, typed
 from tests.page_support import (
     AS_OF,
     app,
     demo_store,
     open_page,
     sign_in_as,
-    texts,
     user_with_role,
 )
 from usecases.accounts import SignedInUser, authenticate
@@ -28,6 +28,7 @@ from usecases.demo import DEMO_PASSWORD
 from usecases.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime.combine(AS_OF, dt.time(10), tzinfo=dt.UTC)
 
 
 def _worker_and_child(store: Store) -> tuple[SignedInUser, dict]:
@@ -60,10 +61,10 @@ def test_a_social_worker_tells_the_iro_of_a_change_that_needs_a_review_first(
     at = open_page(app(monkeypatch, store, worker), "pages/tell_iro.py", child=child["case_ref"])
     assert at.title[0].value == "Tell the IRO of a change"
     assert at.selectbox(key="change_child").value == child["case_ref"]
-    assert "A review must be held **before** these changes happen" in texts(at)
-    assert "Discharge from a secure children's home or leaving custody" in texts(at)
+    assert "A review must be held **before** these changes happen" in page_text(at)
+    assert "Discharge from a secure children's home or leaving custody" in page_text(at)
     at.selectbox(key="change_type").set_value("leaving_secure_or_custody")
-    at.date_input(key="change_happened_on").set_value(AS_OF - dt.timedelta(days=4))  # Thu
+    at.text_input(key="change_happened_on").input(typed(AS_OF - dt.timedelta(days=4)))  # Thu
     at.text_area(key="change_description").input("Release from the secure unit is proposed.")
     at.button(key="change_submit").click().run()
     assert not at.exception
@@ -75,7 +76,7 @@ def test_a_social_worker_tells_the_iro_of_a_change_that_needs_a_review_first(
     success = " ".join(s.value for s in at.success)
     assert iro["name"] in success and "A review must be held before this change" in success
     assert any("later than the 1 working day the policy asks" in w.value for w in at.warning)
-    assert at.text_area(key="change_description").value == ""  # the form starts afresh
+    assert at.text_area(key="tell_iro.1.change_description").value == ""  # starts afresh
 
 
 def test_every_problem_is_named_beside_its_field_and_nothing_is_saved(monkeypatch, tmp_path):
@@ -84,7 +85,7 @@ def test_every_problem_is_named_beside_its_field_and_nothing_is_saved(monkeypatc
     events = store.db["events"].count
     before = len(_changes(store))
     at = open_page(app(monkeypatch, store, worker), "pages/tell_iro.py")
-    at.date_input(key="change_happened_on").set_value(AS_OF + dt.timedelta(days=1))
+    at.text_input(key="change_happened_on").input(typed(AS_OF + dt.timedelta(days=1)))
     at.button(key="change_submit").click().run()
     errors = " ".join(e.value for e in at.error)
     assert "Choose the kind of change from the list." in errors
@@ -93,11 +94,20 @@ def test_every_problem_is_named_beside_its_field_and_nothing_is_saved(monkeypatc
     assert len(_changes(store)) == before and store.db["events"].count == events
 
 
-def test_business_support_sees_every_child(monkeypatch, tmp_path):
+def test_business_support_sees_its_own_teams_children(monkeypatch, tmp_path):
     store = demo_store(tmp_path, "seed-003")
+    support = user_with_role(store, "business_support")  # the reviewing service's
+    at = open_page(app(monkeypatch, store, support), "pages/tell_iro.py")
+    assert "There are no children for you to tell the IRO about." in page_text(at)
+    team = next(store.db.query("SELECT team_id FROM children ORDER BY id LIMIT 1"))["team_id"]
+    store.db.execute("UPDATE staff SET team_id = ? WHERE id = ?", [team, support.staff_id])
     support = user_with_role(store, "business_support")
     at = open_page(app(monkeypatch, store, support), "pages/tell_iro.py")
-    assert len(at.selectbox(key="change_child").options) == store.db["children"].count
+    theirs = [r["case_ref"] for r in store.db.query(
+        "SELECT case_ref FROM children WHERE team_id = ? ORDER BY case_ref", [team])]
+    options = at.selectbox(key="change_child").options
+    assert len(options) == len(theirs) < store.db["children"].count
+    assert all(any(ref in option for option in options) for ref in theirs)
 
 
 def _page_alone(monkeypatch, store: Store, user: SignedInUser, page: str) -> AppTest:
@@ -124,7 +134,7 @@ def _told(store: Store, type_id: str, days_ago: int = 0) -> tuple[SignedInUser, 
     outcome = notify_change(store, child_ref=child["case_ref"], change_type=type_id,
                             happened_on=AS_OF - dt.timedelta(days=days_ago),
                             description="Synthetic change for the test.",
-                            actor_id=worker.staff_id, actor_role=worker.role, on=AS_OF)
+                            user=worker, on=AS_OF, now=NOW)
     return _sign_in_as(store, child["reviewer_id"]), child, outcome.change_id
 
 
@@ -140,10 +150,10 @@ def test_the_iro_sees_a_red_marker_and_books_the_review(monkeypatch, tmp_path):
 
     at.button(key=f"book_{change_id}").click().run()
     assert "Choose the date of the review." in [e.value for e in at.error]
-    at.date_input(key=f"book_date_{change_id}").set_value(AS_OF + dt.timedelta(days=7))
+    at.text_input(key=f"book_date_{change_id}").input(typed(AS_OF + dt.timedelta(days=7)))
     at.button(key=f"book_{change_id}").click().run()
     assert not at.exception
-    assert "Review booked for 30 Nov 2026 before the change happens" in texts(at)
+    assert "Review booked for 30 Nov 2026 before the change happens" in page_text(at)
     row = next(store.db.query("SELECT * FROM significant_changes WHERE id = ?", [change_id]))
     assert row["status"] == "review_booked" and row["review_date"] == "2026-11-30"
     assert not any(m.value.startswith(":red-badge[") for m in at.markdown)
@@ -165,8 +175,8 @@ def test_the_iro_must_give_reasons_when_no_review_is_needed(monkeypatch, tmp_pat
     at.text_area(key=f"reasons_{change_id}").input("Handover visit done; the plan still fits.")
     at.button(key=f"decide_submit_{change_id}").click().run()
     assert not at.exception
-    assert "decided no review is needed" in texts(at)
-    assert "No significant change is waiting for you." in texts(at)
+    assert "decided no review is needed" in page_text(at)
+    assert "No significant change is waiting for you." in page_text(at)
     row = next(c for c in _changes(store) if c["id"] == change_id)
     assert row["status"] == "no_review"
     assert row["decision_reasons"] == "Handover visit done; the plan still fits."

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from tests.page_support import app, demo_store, open_page, texts, user_with_role
+from usecases.accounts import authenticate
+from usecases.demo import DEMO_PASSWORD
 
 
 def test_an_iro_sees_their_caseload_and_can_search_it(monkeypatch, tmp_path):
@@ -33,9 +35,10 @@ def test_a_team_manager_sees_their_team(monkeypatch, tmp_path):
 def test_child_record_has_reviews_alerts_and_chronology(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
     child = next(store.db.query(
-        "SELECT c.case_ref, c.id FROM children c JOIN alerts a ON a.child_id = c.id "
-        "ORDER BY c.id LIMIT 1"))
-    at = open_page(app(monkeypatch, store, user_with_role(store, "iro")), "pages/child.py",
+        "SELECT c.case_ref, c.id, s.email FROM children c JOIN alerts a ON a.child_id = c.id "
+        "JOIN staff s ON s.id = c.reviewer_id ORDER BY c.id LIMIT 1"))
+    reviewer = authenticate(store, child["email"], DEMO_PASSWORD)
+    at = open_page(app(monkeypatch, store, reviewer), "pages/child.py",
                    child=child["case_ref"])
     assert child["case_ref"] in at.title[0].value
     reviews = at.dataframe[0].value

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.form_support import page_text, typed
 from tests.page_support import (
     AS_OF,
     app,
     demo_store,
     open_page,
     sign_in_as,
-    texts,
     user_with_role,
 )
 
@@ -31,35 +31,37 @@ def test_a_social_worker_records_a_placement_with_parents(monkeypatch, tmp_path)
     store = demo_store(tmp_path, "seed-004")
     worker = user_with_role(store, "social_worker")
     child = _first_child(store, worker)
+    ref = child["case_ref"]
     at = open_page(app(monkeypatch, store, worker), PAGE)
     assert at.title[0].value == "Placement and permanence"
     assert at.selectbox(key="placement_child").value == child["case_ref"]
     assert "referred to the Service Manager" in " ".join(e.value for e in at.caption)
-    at.date_input(key="placement_since").set_value(dt.date(2026, 3, 15))
+    at.text_input(key=f"placement_since.{ref}").input(typed(dt.date(2026, 3, 15)))
     at.button(key="placement_submit").click().run()
     assert not at.exception
     assert [e.value for e in at.error] == []
-    page = texts(at)
+    page = page_text(at)
     assert "Placement and permanence recorded: placed with parents since 15 Mar 2026" in page
     assert "The case is referred to the Service Manager on 15 Mar 2027 if the child is still " \
            "placed with parents" in page
     row = store.db["children"].get(child["id"])
     assert row["placed_with_parents_since"] == "2026-03-15"
-    assert at.date_input(key="placement_since").value == dt.date(2026, 3, 15)
+    assert at.text_input(key=f"placement.1.placement_since.{ref}").value == "15 Mar 2026"
 
 
 def test_an_old_permanence_decision_is_referred_at_once(monkeypatch, tmp_path):
     store = demo_store(tmp_path, "seed-004")
     worker = user_with_role(store, "social_worker")
     child = _first_child(store, worker)
+    ref = child["case_ref"]
     at = open_page(app(monkeypatch, store, worker), PAGE, child=child["case_ref"])
-    at.selectbox(key="placement_plan").set_value("adoption")
-    at.date_input(key="placement_decision_on").set_value(dt.date(2025, 12, 31))
+    at.selectbox(key=f"placement_plan.{ref}").set_value("adoption")
+    at.text_input(key=f"placement_decision_on.{ref}").input(typed(dt.date(2025, 12, 31)))
     at.button(key="placement_submit").click().run()
     assert [e.value for e in at.error] == []
     # 31 Dec 2025 + 9 months: 30 Sep 2026 (September has no 31st)
     assert ("Permanence plan for adoption decided on 31 Dec 2025 and the child not placed "
-            "9 months later, on 30 Sep 2026.") in texts(at)
+            "9 months later, on 30 Sep 2026.") in page_text(at)
     kinds = [r["kind"] for r in store.db.query(
         "SELECT kind FROM events WHERE child_id = ? ORDER BY id DESC LIMIT 2", [child["id"]])]
     assert kinds == ["permanence_referral", "placement_recorded"]
@@ -69,11 +71,12 @@ def test_problems_are_named_beside_the_fields_and_nothing_is_saved(monkeypatch, 
     store = demo_store(tmp_path, "seed-004")
     worker = user_with_role(store, "social_worker")
     child = _first_child(store, worker)
+    ref = child["case_ref"]
     before = store.db["events"].count
     was = store.db["children"].get(child["id"])
     at = open_page(app(monkeypatch, store, worker), PAGE)
-    at.date_input(key="placement_since").set_value(AS_OF + dt.timedelta(days=1))
-    at.selectbox(key="placement_plan").set_value("long_term_fostering")
+    at.text_input(key=f"placement_since.{ref}").input(typed(AS_OF + dt.timedelta(days=1)))
+    at.selectbox(key=f"placement_plan.{ref}").set_value("long_term_fostering")
     at.button(key="placement_submit").click().run()
     errors = [e.value for e in at.error]
     assert ("The date the child was placed with parents cannot be in the future; today is "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from tests.page_support import AS_OF, app, demo_store, open_page, texts, user_with_role
 from usecases.practice_concerns import refer_concern
 
@@ -16,8 +18,8 @@ def test_a_social_worker_refers_a_concern_but_cannot_see_the_list(monkeypatch, t
     store = demo_store(tmp_path, "seed-002")
     worker = user_with_role(store, "social_worker")
     iro = _iro(store)
-    child = next(store.db.query("SELECT case_ref FROM children WHERE team_id = ? "
-                                "ORDER BY case_ref LIMIT 1", [worker.team_id]))
+    child = next(store.db.query("SELECT case_ref FROM children WHERE social_worker_id = ? "
+                                "ORDER BY case_ref LIMIT 1", [worker.staff_id]))
     known = store.db.execute("SELECT coalesce(max(id), 0) FROM practice_concerns").fetchone()[0]
     at = open_page(app(monkeypatch, store, worker), PAGE)
     assert at.title[0].value == "Concerns about an IRO's practice"
@@ -34,7 +36,7 @@ def test_a_social_worker_refers_a_concern_but_cannot_see_the_list(monkeypatch, t
     [row] = store.db.query("SELECT * FROM practice_concerns WHERE id > ?", [known])
     assert (row["about_id"], row["raised_by"], row["status"]) == (
         iro["id"], worker.staff_id, "open")
-    assert at.text_area(key="concern_text").value == ""  # the form is cleared for the next
+    assert at.text_area(key="practice_concern.1.concern_text").value == ""  # cleared for the next
 
 
 def test_missing_answers_are_named_and_nothing_is_saved(monkeypatch, tmp_path):
@@ -53,7 +55,8 @@ def test_the_deputy_head_of_service_sees_and_resolves_a_concern(monkeypatch, tmp
     worker = user_with_role(store, "social_worker")
     iro = _iro(store)
     done = refer_concern(store, about_staff_id=iro["id"], concern="Minutes sent a month late.",
-                         actor_id=worker.staff_id, actor_role=worker.role, on=AS_OF)
+                         user=worker, on=AS_OF,
+                         now=dt.datetime.combine(AS_OF, dt.time(10), tzinfo=dt.UTC))
     cid = done.concern_id
     deputy = user_with_role(store, "deputy_head_of_service")
     at = open_page(app(monkeypatch, store, deputy), PAGE)

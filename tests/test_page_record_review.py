@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.page_support import AS_OF, app, demo_store, open_page, texts, user_with_role
+from tests.form_support import page_text, typed
+from tests.page_support import AS_OF, app, demo_store, open_page, user_with_role
 
 
 def _child(store, iro) -> dict:
@@ -21,7 +22,7 @@ def test_a_red_review_is_saved_and_routed_to_the_head_of_service(monkeypatch, tm
                               [child["id"]]).fetchone()[0]
     at = open_page(app(monkeypatch, store, iro), "pages/record_review.py",
                    child=child["case_ref"])
-    at.date_input(key="review_held_on").set_value(AS_OF - dt.timedelta(days=3))
+    at.text_input(key="review_held_on").input(typed(AS_OF - dt.timedelta(days=3)))
     at.radio(key="review_rag").set_value("red")
     at.text_area(key="review_progress").input("No progress on permanence since the last review.")
     at.multiselect(key="review_concerns").set_value(["care_planning"])
@@ -30,7 +31,7 @@ def test_a_red_review_is_saved_and_routed_to_the_head_of_service(monkeypatch, tm
     at.checkbox(key="doc_care_plan_present").check()
     at.selectbox(key="review_participation").set_value("attended")
     at.text_input(key="iro_action_1").input("Check family finding has started").run()
-    at.date_input(key="iro_action_due_1").set_value(AS_OF + dt.timedelta(days=14))
+    at.text_input(key="iro_action_due_1").input(typed(AS_OF + dt.timedelta(days=14)))
     at.text_area(key="review_decisions").input("Family finding to begin; contact to increase.")
     at.button(key="review_submit").click().run()
     assert not at.exception
@@ -38,7 +39,7 @@ def test_a_red_review_is_saved_and_routed_to_the_head_of_service(monkeypatch, tm
     after = store.db.execute("SELECT count(*) FROM reviews WHERE child_id = ?",
                              [child["id"]]).fetchone()[0]
     assert after == before + 1
-    page = texts(at)
+    page = page_text(at)
     assert "plan judged red" in page
     kinds = [r["kind"] for r in store.db.query(
         "SELECT kind FROM events WHERE child_id = ? ORDER BY id DESC LIMIT 3", [child["id"]])]
@@ -50,7 +51,7 @@ def test_a_future_date_and_missing_fields_are_named_beside_them(monkeypatch, tmp
     iro = user_with_role(store, "iro")
     before = store.db["reviews"].count
     at = open_page(app(monkeypatch, store, iro), "pages/record_review.py")
-    at.date_input(key="review_held_on").set_value(AS_OF + dt.timedelta(days=1))
+    at.text_input(key="review_held_on").input(typed(AS_OF + dt.timedelta(days=1)))
     at.radio(key="review_rag").set_value("amber")
     at.button(key="review_submit").click().run()
     errors = " ".join(e.value for e in at.error)

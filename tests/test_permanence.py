@@ -16,6 +16,7 @@ from db.events import events_for_child
 from db.people import insert_child, insert_staff, insert_team
 from rules.permanence_rules import add_months
 from tests.support import D, new_store
+from usecases.access import AccessRefused, person
 from usecases.errors import UserError
 from usecases.permanence import (
     PlacementInvalid,
@@ -59,7 +60,14 @@ def _record(store: Store, people: dict[str, int], on: dt.date, ref: str = "C-1",
     return record_placement(
         store, child_ref=ref, placed_with_parents_since=since, permanence_plan=plan,
         permanence_decision_on=decision, permanence_placed_on=placed,
-        actor_id=people.get(actor), actor_role=role, on=on)
+        user=_as(store, people[actor], role), on=on,
+        now=dt.datetime.combine(on, dt.time(10), tzinfo=dt.UTC))
+
+
+def _as(store: Store, staff_id: int, role: str):
+    user = person(store, staff_id=staff_id)
+    assert user.role == role
+    return user
 
 
 def _referrals(store: Store, child_id: int) -> list[tuple[dt.date, str, str]]:
@@ -170,9 +178,9 @@ def test_who_may_record_and_for_which_children(tmp_path):
     people = _people(store)
     _child(store, people)
     _child(store, people, "C-2", cp=True)
-    with pytest.raises(UserError, match="Independent Reviewing Officer cannot"):
+    with pytest.raises(AccessRefused, match="Only this child's social worker and the managers"):
         _record(store, people, D(2026, 4, 1), since=D(2026, 3, 15), role="iro", actor="iro")
-    with pytest.raises(UserError, match="not in the child's team"):
+    with pytest.raises(AccessRefused, match="do not have access to this child's record"):
         _record(store, people, D(2026, 4, 1), since=D(2026, 3, 15), actor="sw2")
     with pytest.raises(UserError, match="child protection plan, not looked after"):
         _record(store, people, D(2026, 4, 1), "C-2", since=D(2026, 3, 15))

@@ -6,6 +6,8 @@ Every child and member of staff is synthetic.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from db.connection import write_transaction
@@ -52,7 +54,8 @@ def _staff(store: Store) -> dict[str, SignedInUser]:
                                         email=f"{role}{n}@example.invalid", role=role,
                                         team_id=team, team_name="Test Team")
         insert_child(store.db, case_ref="C-1", name="Test Child", date_of_birth=None,
-                     legal_status="looked_after", team_id=team, social_worker_id=None,
+                     legal_status="looked_after", team_id=team,
+                     social_worker_id=people["social_worker"].staff_id,
                      reviewer_id=people["iro"].staff_id)
     return people
 
@@ -63,7 +66,11 @@ def _refer(store: Store, people: dict[str, SignedInUser], on=REFERRED, *, about=
            ) -> ConcernRecorded:
     actor = people[by]
     return refer_concern(store, about_staff_id=people[about].staff_id, child_ref=child_ref,
-                         concern=concern, actor_id=actor.staff_id, actor_role=actor.role, on=on)
+                         concern=concern, user=actor, on=on, now=_moment(on))
+
+
+def _moment(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC)
 
 
 def _concern(store: Store, concern_id: int) -> dict:
@@ -130,11 +137,11 @@ def test_every_problem_at_once_and_nothing_saved(tmp_path):
                    "when.",
     }
     with pytest.raises(ConcernInvalid) as refused:
-        _refer(store, people, about="cp_chair", by="cp_chair")
+        _refer(store, people, about="cp_chair", by="cp_chair", child_ref=None)
     assert set(refused.value.errors) == {"about"}
     with pytest.raises(ConcernInvalid, match="Choose the IRO or CP chair"):
-        refer_concern(store, about_staff_id=None, concern="Late minutes.", actor_id=None,
-                      actor_role="social_worker", on=REFERRED)
+        refer_concern(store, about_staff_id=None, concern="Late minutes.",
+                      user=people["social_worker"], on=REFERRED, now=_moment(REFERRED))
     assert store.db["practice_concerns"].count == 0
     assert _concern_events(store) == []
     assert store.db["notifications"].count == 0

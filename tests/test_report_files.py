@@ -45,4 +45,4 @@ def test_csv_is_excel_friendly_and_inert():
     data = table_csv(table)
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert rows == [["Name", "Date", "N"], ["'@cmd", "2026-11-23", "4"], ["Plain", "", "0"]]
+    assert rows == [["Name", "Date", "N"], ["'@cmd", "23 Nov 2026", "4"], ["Plain", "", "0"]]

@@ -16,6 +16,8 @@ from db.connection import write_transaction
 from db.people import insert_child, insert_staff, insert_team
 from db.reviews import rag_history, review_by_id
 from tests.support import D, new_store, run_in_threads
+from usecases.access import AccessRefused, person
+from usecases.accounts import SignedInUser
 from usecases.errors import UserError
 from usecases.reviews import (
     ReviewForm,
@@ -27,13 +29,52 @@ from usecases.reviews import (
 )
 from usecases.store import Store, open_store
 
+#: A synthetic line: social worker -> team manager -> service manager -> head of service;
+#: an IRO and a CP chair managed by the principal IRO.
+LINE = ("head_of_service", "service_manager", "team_manager", "social_worker")
+REVIEWERS = ("principal_iro", "iro", "cp_chair")
 
-def _child(store: Store, ref: str = "C-1", *, cp: bool = False, team_id: int | None = None) -> int:
+
+def _people(store: Store) -> dict[str, int]:
+    found = {r["role"]: r["id"] for r in store.db.query(
+        "SELECT id, role FROM staff WHERE email LIKE '%@reviews-test.invalid'")}
+    if found:
+        return found
+    with write_transaction(store.db):
+        above = None
+        for role in LINE:
+            above = found[role] = insert_staff(
+                store.db, name=f"Test {role}", email=f"{role}@reviews-test.invalid", role=role,
+                line_manager_id=above)
+        for role in REVIEWERS:
+            found[role] = insert_staff(
+                store.db, name=f"Test {role}", email=f"{role}@reviews-test.invalid", role=role,
+                line_manager_id=found.get("principal_iro"))
+    return found
+
+
+def _as(store: Store, role: str) -> SignedInUser:
+    return person(store, staff_id=_people(store)[role])
+
+
+def _now(on: dt.date) -> dt.datetime:
+    return dt.datetime.combine(on, dt.time(10), tzinfo=dt.UTC)
+
+
+def _by(store: Store, role: str, on: dt.date) -> dict:
+    """Who replies, on which day, at what moment (for the access audit)."""
+    return {"user": _as(store, role), "on": on, "now": _now(on)}
+
+
+def _child(store: Store, ref: str = "C-1", *, cp: bool = False, team_id: int | None = None,
+           social_worker_id: int | None = None) -> int:
+    people = _people(store)
     with write_transaction(store.db):
         return insert_child(
             store.db, case_ref=ref, name="Test Child", date_of_birth=None,
             legal_status="child_protection" if cp else "looked_after", team_id=team_id,
-            social_worker_id=None, reviewer_id=None)
+            social_worker_id=social_worker_id or people["social_worker"],
+            reviewer_id=people["cp_chair" if cp else "iro"])
 
 
 def _form(
@@ -63,7 +104,8 @@ def _form(
 
 
 def _record(store: Store, form: ReviewForm, recorded_on: dt.date, role: str = "iro"):
-    return record_review(store, form, actor_id=None, actor_role=role, recorded_on=recorded_on)
+    return record_review(store, form, user=_as(store, role), recorded_on=recorded_on,
+                         now=_now(recorded_on))
 
 
 def _derived(store: Store, review_id: int) -> list[tuple[dt.date, str, str]]:
@@ -149,8 +191,8 @@ def test_only_the_reviewer_records_the_form_and_the_child_must_exist(tmp_path):
     store = new_store(tmp_path, "seed-004")
     child = _child(store)
     form = _form(store, child, D(2026, 11, 12))
-    with pytest.raises(UserError, match="Team Manager cannot"):
-        _record(store, form, D(2026, 11, 13), role="team_manager")
+    with pytest.raises(AccessRefused, match="Only this child's IRO or CP chair"):
+        _record(store, form, D(2026, 11, 13), role="team_manager")  # in the child's line
     with pytest.raises(UserError, match="There is no child with id 99"):
         _record(store, dataclasses.replace(form, child_id=99), D(2026, 11, 13))
     assert store.db["reviews"].count == 0
@@ -231,7 +273,7 @@ def test_a_child_protection_conference_on_the_cp_track(tmp_path):
     store = new_store(tmp_path, "seed-002")
     child = _child(store, cp=True)
     form = _form(store, child, D(2026, 11, 12), "red", kind="cp_conference")
-    with pytest.raises(UserError, match="Independent Reviewing Officer cannot"):
+    with pytest.raises(AccessRefused, match="do not have access"):  # not the child's reviewer
         _record(store, form, D(2026, 11, 13))
     recorded = _record(store, form, D(2026, 11, 13), role="cp_chair")
     assert recorded.events[0].reason.startswith(
@@ -267,7 +309,8 @@ def test_no_drift_prompt_after_a_green_or_for_another_kind(tmp_path):
     assert "drift_prompt" not in [e.kind for e in after_green.events]
     # a conference for the same child is another kind: it does not follow the amber review
     conference = _record(store, _form(store, child, D(2026, 11, 16), "red",
-                                      kind="cp_conference"), D(2026, 11, 16), role="cp_chair")
+                                      kind="cp_conference"), D(2026, 11, 16),
+                         role="principal_iro")  # acts for the reviewer
     assert "drift_prompt" not in [e.kind for e in conference.events]
     assert [r.rag for r in rag_history(store.db, child, "lac_review")] == [
         "red", "green", "amber"]
@@ -354,7 +397,7 @@ def test_a_reply_after_silence_agreed_is_refused(tmp_path):
     # no sweep has run: the reply brings the clock up to its own date first
     with pytest.raises(UserError) as refused:
         reply_to_decisions(store, recorded.review_id, agree=False, note="Cannot fund it.",
-                           actor_id=None, actor_role="team_manager", on=D(2026, 12, 30))
+                           **_by(store, "team_manager", D(2026, 12, 30)))
     assert str(refused.value) == (
         "The decisions of the review of 17 Dec 2026 were taken as agreed on 30 Dec 2026, as no "
         "reply came by 29 Dec 2026 (seed-002). To disagree now, speak to the reviewer, who may "
@@ -383,7 +426,7 @@ def test_seed_001_silence_prompts_and_a_late_reply_is_still_recorded(tmp_path):
     assert sweep_reviews(store, D(2026, 12, 1)) == []
 
     reply = reply_to_decisions(store, recorded.review_id, agree=True, note="",
-                               actor_id=None, actor_role="team_manager", on=D(2026, 11, 20))
+                               **_by(store, "team_manager", D(2026, 11, 20)))
     assert [e.kind for e in reply.events] == ["decisions_agreed"]
     assert reply.events[0].reason == (
         "The Team Manager agreed the decisions of the review of 9 Nov 2026. The reply was due "
@@ -398,7 +441,7 @@ def test_a_reply_on_time_settles_the_decisions_and_stops_the_clock(tmp_path):
     child = _child(store)
     recorded = _record(store, _form(store, child, D(2026, 12, 17)), D(2026, 12, 18))
     reply = reply_to_decisions(store, recorded.review_id, agree=True, note="Agreed.",
-                               actor_id=None, actor_role="team_manager", on=D(2026, 12, 29))
+                               **_by(store, "team_manager", D(2026, 12, 29)))
     assert reply.events[0].reason == (
         "The Team Manager agreed the decisions of the review of 17 Dec 2026: Agreed.")
     row = review_by_id(store.db, recorded.review_id)
@@ -407,7 +450,7 @@ def test_a_reply_on_time_settles_the_decisions_and_stops_the_clock(tmp_path):
     assert sweep_reviews(store, D(2027, 2, 1)) == []
     with pytest.raises(UserError, match="have already been agreed"):
         reply_to_decisions(store, recorded.review_id, agree=False, note="Changed my mind.",
-                           actor_id=None, actor_role="team_manager", on=D(2026, 12, 29))
+                           **_by(store, "team_manager", D(2026, 12, 29)))
 
 
 def test_concurrent_review_sweeps_write_each_silence_once(tmp_path):
@@ -431,21 +474,24 @@ def test_reply_rules_wrong_role_and_a_dispute_needs_a_note(tmp_path):
     child = _child(store)
     recorded = _record(store, _form(store, child, D(2026, 11, 12), "amber"), D(2026, 11, 13))
     before = _events(store)
-    for role in ("social_worker", "iro", "head_of_service"):
+    with pytest.raises(AccessRefused, match="Only the managers above this child's social"):
+        reply_to_decisions(store, recorded.review_id, agree=True, note="",
+                           **_by(store, "iro", D(2026, 11, 16)))
+    for role in ("social_worker", "head_of_service"):  # in the child's line, but not the role
         with pytest.raises(UserError, match="can reply to the decisions of a review"):
             reply_to_decisions(store, recorded.review_id, agree=True, note="",
-                               actor_id=None, actor_role=role, on=D(2026, 11, 16))
+                               **_by(store, role, D(2026, 11, 16)))
     with pytest.raises(UserError, match="Say which decisions cannot be agreed and why"):
         reply_to_decisions(store, recorded.review_id, agree=False, note="  ",
-                           actor_id=None, actor_role="team_manager", on=D(2026, 11, 16))
+                           **_by(store, "team_manager", D(2026, 11, 16)))
     with pytest.raises(UserError, match="before the decisions were sent on 13 Nov 2026"):
         reply_to_decisions(store, recorded.review_id, agree=True, note="",
-                           actor_id=None, actor_role="team_manager", on=D(2026, 11, 12))
+                           **_by(store, "team_manager", D(2026, 11, 12)))
     assert _events(store) == before
 
     reply = reply_to_decisions(store, recorded.review_id, agree=False,
                                note="No placement is available before spring.",
-                               actor_id=None, actor_role="service_manager", on=D(2026, 11, 16))
+                               **_by(store, "service_manager", D(2026, 11, 16)))
     assert reply.events[0].kind == "decisions_disputed"
     assert reply.events[0].reason == (
         "The Service Manager disputed the decisions of the review of 12 Nov 2026: No placement "
@@ -464,18 +510,21 @@ def test_a_manager_of_another_team_cannot_reply(tmp_path):
                                 role="team_manager", team_id=north)
         tm_south = insert_staff(store.db, name="Lee Brackenridge", email="lee@test.invalid",
                                 role="team_manager", team_id=south)
-    child = _child(store, team_id=north)
+        worker = insert_staff(store.db, name="Kim Worker", email="kim@test.invalid",
+                              role="social_worker", team_id=north, line_manager_id=tm_north)
+    child = _child(store, team_id=north, social_worker_id=worker)
     recorded = _record(store, _form(store, child, D(2026, 11, 12)), D(2026, 11, 13))
-    with pytest.raises(UserError, match=r"not a manager of the child's team \(Children in Care"):
+    on = D(2026, 11, 16)
+    with pytest.raises(AccessRefused, match="do not have access to this review"):
         reply_to_decisions(store, recorded.review_id, agree=True, note="",
-                           actor_id=tm_south, actor_role="team_manager", on=D(2026, 11, 16))
+                           user=person(store, staff_id=tm_south), on=on, now=_now(on))
     reply = reply_to_decisions(store, recorded.review_id, agree=True, note="",
-                               actor_id=tm_north, actor_role="team_manager", on=D(2026, 11, 16))
+                               user=person(store, staff_id=tm_north), on=on, now=_now(on))
     assert reply.events[0].actor_id == tm_north
 
 
 def test_reply_to_a_review_that_does_not_exist(tmp_path):
     store = new_store(tmp_path, "seed-002")
     with pytest.raises(UserError, match=r"There is no review 42\."):
-        reply_to_decisions(store, 42, agree=True, note="", actor_id=None,
-                           actor_role="team_manager", on=D(2026, 11, 16))
+        reply_to_decisions(store, 42, agree=True, note="", user=_as(store, "team_manager"),
+                           on=D(2026, 11, 16), now=_now(D(2026, 11, 16)))

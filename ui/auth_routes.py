@@ -21,7 +21,7 @@ from starlette.routing import Route
 from db.connection import resolve_db_path
 from ui.context import now_utc
 from usecases.errors import UserError
-from usecases.sessions import signing_key, sign_in_with_password, sign_out
+from usecases.sessions import sign_in_with_password, sign_out, signing_key
 from usecases.store import Store, open_store
 
 SESSION_COOKIE = "iro_session"

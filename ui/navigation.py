@@ -13,6 +13,7 @@ from usecases.dashboard import DASHBOARD_ROLES
 from usecases.permanence import PLACEMENT_ROLES
 
 SIGN_IN = "pages/sign_in.py"
+ACCESSIBILITY = "pages/accessibility.py"
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
             Screen("pages/good_practice.py", "Note good practice"),
             Screen("pages/changes.py", "Significant changes"),
         ]
-    else:
+    elif user.role != "admin":  # the administrator runs the service: no child's record
         screens += [
             Screen("pages/inbox.py", "Inbox"),
             Screen("pages/children.py", "Children"),
@@ -54,10 +55,15 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
         screens.append(Screen("pages/reports.py", "Reports"))
     if user.role == "admin":
         screens.append(Screen("pages/outbox.py", "Mail outbox"))
+        screens.append(Screen("pages/import_people.py", "Import teams, staff and children"))
+        screens.append(Screen("pages/import_events.py", "Import alert histories"))
     if user.role in AUDIT_READERS:
         screens.append(Screen("pages/audit.py", "Access audit"))
-    screens.append(Screen("pages/practice_concerns.py", "Concerns about an IRO's practice"))
+    if user.role != "admin":
+        screens.append(Screen("pages/practice_concerns.py",
+                              "Concerns about an IRO's practice"))
     screens.append(Screen("pages/messages.py", messages_title))
+    screens.append(Screen(ACCESSIBILITY, "Accessibility statement"))
     return [
         *screens,
         Screen("pages/child.py", "Child", visible=False),
@@ -69,7 +75,8 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
 #: (not "page not found") and comes back to the same address afterwards.
 EVERY_SCREEN = ("home", "alerts", "children", "record_review", "raise_alert", "good_practice",
                 "changes", "inbox", "tell_iro", "placement", "dashboard", "reports", "outbox",
-                "practice_concerns", "messages", "child", "alert", "audit")
+                "practice_concerns", "messages", "child", "alert", "audit", "import_people",
+                "import_events")
 
 
 def _sign_in_here() -> None:
@@ -83,7 +90,8 @@ def _sign_in_here() -> None:
 
 def pages_for(user: SignedInUser | None, unread: int = 0) -> list[st.Page]:
     if user is None:
-        return [st.Page(SIGN_IN, title="Sign in", default=True)] + [
+        return [st.Page(SIGN_IN, title="Sign in", default=True),
+                st.Page(ACCESSIBILITY, title="Accessibility statement")] + [
             st.Page(_sign_in_here, title="Sign in", url_path=name, visibility="hidden")
             for name in EVERY_SCREEN
         ]

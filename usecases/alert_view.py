@@ -1,7 +1,13 @@
-"""Everything the alert screen shows, worked out once: ladder, deadlines, timeline, actions.
+"""Everything the alert screen shows, worked out once: ladder, deadlines, the exchange, actions.
 
-The page only lays this out; it never computes a date. The same view makes the case-note
-text an IRO pastes into the authority's case management system, and the printable page.
+The page only lays this out; it never computes a date. The exchange is the whole
+conversation: who said what, when, at which level, each response's outcome and words,
+every reason and record of consultation, and what the rules did and why (derived events
+with their rule). The same view makes the case-note text an IRO pastes into the
+authority's case management system (absolute dates only: a note must not go stale), and
+the printable page. Only someone ``usecases.access`` lets see the alert gets a view (and
+the opening is audited), so the case note and the printable page go no further than the
+alert does.
 """
 
 from __future__ import annotations
@@ -12,10 +18,15 @@ from dataclasses import dataclass, field
 
 from db.alerts import alert_by_ref
 from db.queries import alert_detail, staff_names
-from rules.alert_state import INFORMAL, REVIEWER
-from rules.alert_transitions import level_name, reviewer_word
+from rules.alert_state import INFORMAL, REVIEWER, AlertState
+from rules.alert_transitions import level_name, reviewer_word, sentence
+from rules.conversation import Said, outcome_words, said, without_typed
 from rules.dates import uk_date
+from rules.deadline_text import Deadline, deadline
+from rules.policy import Track
 from rules.roles import role_name
+from usecases.access import Decision, require_view_alert
+from usecases.accounts import SignedInUser
 from usecases.errors import UserError
 from usecases.export_alerts import alert_as_of, summary
 from usecases.store import Store
@@ -41,6 +52,8 @@ EVENT_WORDS = {
     "cafcass_prompt": "Consider CAFCASS",
     "raised_late": "Raised later than the policy asks",
 }
+#: Events that put the alert at a level: the timeline says "to" that level, not "at".
+MOVES = ("raised", "escalated")
 
 
 @dataclass(frozen=True)
@@ -48,10 +61,48 @@ class TimelineEntry:
     on: dt.date
     what: str
     who: str
-    reason: str
+    reason: str  # the rules' sentence, without the typed words it may quote (see ``said``)
     derived: bool
     rule: str | None
     pending: bool = False  # made by the clock for today, not yet written by a sweep
+    kind: str = ""
+    level: str = ""  # the level's name: where it happened, or where the alert moved to
+    outcome: str = ""  # a response's outcome, in words
+    said: tuple[Said, ...] = ()  # what the person typed, labelled, exactly as typed
+    policy: str = ""  # "seed-001 version 1": the policy a rule applied
+
+    @property
+    def where(self) -> str:
+        """"at Level 1: Service Manager", or "to Level 2: Head of Service" for a move."""
+        if not self.level:
+            return ""
+        return f"{'to' if self.kind in MOVES else 'at'} {self.level}"
+
+    @property
+    def rule_words(self) -> str:
+        """Why the rules made it: which rule, under which policy ("" for a person's event)."""
+        if not self.derived:
+            return ""
+        text = f"Made by the rule \"{self.rule}\" of {self.policy or 'the policy'}"
+        if self.pending:
+            text += " (worked out for today; the next sweep records it)"
+        return text + "."
+
+    def note_lines(self, indent: str = "  ") -> list[str]:
+        """The entry as plain text lines, for the case note."""
+        who = f" - {self.who}" if self.who else ""
+        where = f" ({self.where})" if self.where else ""
+        lines = [f"{uk_date(self.on)}  {self.what}{where}{who}"]
+        if self.outcome:
+            lines.append(f"{indent}Outcome: {self.outcome}")
+        for item in self.said:
+            text = item.text.replace("\r\n", "\n").replace("\n", "\n" + indent + "  ")
+            lines.append(f"{indent}{item.label}: {text}")
+        if self.reason:
+            lines.append(f"{indent}{self.reason}")
+        if self.rule_words:
+            lines.append(f"{indent}{self.rule_words}")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -94,13 +145,22 @@ class AlertView:
     extension_until: dt.date | None
     ladder: list[Rung] = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
+    #: What the access module decided about the person viewing it.
+    access: Decision | None = None
+    #: The day the view is of.
+    as_of: dt.date | None = None
+    #: Where the response's deadline stands today, with what silence leads to.
+    deadline: Deadline | None = None
+    #: The last response recorded, and whether it answers the alert where it is now.
+    latest_response: TimelineEntry | None = None
+    response_is_current: bool = False
 
     @property
     def is_open(self) -> bool:
         return self.status == "open"
 
     def what_next(self) -> str:
-        """One sentence: who must do what, by when."""
+        """One sentence: who must do what, by when (an absolute date)."""
         if self.status == "resolved":
             return f"Resolved: {self.reviewer} was satisfied."
         if self.status == "withdrawn":
@@ -108,18 +168,39 @@ class AlertView:
         if self.awaiting == REVIEWER:
             return (f"Waiting for {self.reviewer} to decide: satisfied, not satisfied, or "
                     "escalate.")
-        text = f"Waiting for the {self.awaiting_name} to respond by {uk_date(self.due)}"
-        if self.days_left is not None:
-            if self.days_left < 0:
-                text += f" ({-self.days_left} working days late)"
-            elif self.days_left == 0:
-                text += " (due today)"
-            else:
-                text += f" ({self.days_left} working days left)"
+        return f"Waiting for the {self.awaiting_name} to respond by {uk_date(self.due)}."
+
+    def deadline_words(self) -> str:
+        """Where the deadline stands today, counted in working days: "Overdue: was due Fri
+        27 Nov 2026; escalates Mon 30 Nov 2026 if there is no reply." ("" when none)."""
+        if self.deadline is None or not self.is_open:
+            return ""
+        return sentence(self.deadline.words()) + "."
+
+    def status_on_the_day(self) -> str:
+        """Where the alert stands, in absolute dates only, for the case note: it must read
+        the same next week (never "due today" or "2 days left")."""
+        on = uk_date(self.as_of)
+        if not self.is_open or self.awaiting == REVIEWER or self.deadline is None:
+            what = self.what_next()
+            return f"As at {on}: {what[:1].lower()}{what[1:]}"
+        d = self.deadline
+        who = self.awaiting_name
+        if d.overdue:
+            text = (f"As at {on}: the {who}'s response was due by {uk_date(d.due)} and has not "
+                    "been recorded")
+        else:
+            text = f"As at {on}: the {who}'s response is due by {uk_date(d.due)}"
+        then = {"escalate": "it escalates", "agree": "it is taken as agreed",
+                "prompt": f"{self.reviewer} is asked to decide the next step"}.get(
+                    d.on_silence or "")
+        if then and d.as_of <= d.consequence_on:
+            text += f"; if there is no reply, {then} on {uk_date(d.consequence_on)}"
         return text + "."
 
     def case_note(self) -> str:
-        """Plain text for the child's record in Liquidlogic, Mosaic or similar."""
+        """Plain text for the child's record in Liquidlogic, Mosaic or similar: the whole
+        exchange, as typed, with absolute dates."""
         lines = [
             f"ALERT OF CONCERN {self.ref} - {self.track_label}",
             f"Child: {self.child_name} ({self.child_ref})",
@@ -128,44 +209,109 @@ class AlertView:
             f"Issue of concern: {self.concern or '-'}",
             f"Outcome sought: {self.outcome_sought or '-'}",
             f"Current stage: {self.level_label}",
-            f"Status: {self.what_next()}",
+            f"Status: {self.status_on_the_day()}",
         ]
         if self.formal_started:
             lines.append(f"Formal process: started {uk_date(self.formal_started)}, must finish "
                          f"by {uk_date(self.formal_due)}"
                          + (" - limit passed" if self.formal_breached else ""))
-        lines += ["", "History:"]
+        lines += ["", "History (oldest first):"]
         for entry in self.timeline:
-            who = f" ({entry.who})" if entry.who else ""
-            lines.append(f"{uk_date(entry.on)}  {entry.what}{who}: {entry.reason}")
+            lines += entry.note_lines()
         return "\n".join(lines)
 
     def printable_html(self) -> str:
-        """A self-contained page to print or save; everything escaped."""
+        """The alert as a print-ready fragment of a page: facts and the whole exchange, every
+        piece of text escaped (nothing anyone typed becomes markup or fetches anything)."""
         e = html.escape
-        rows = "".join(
-            f"<tr><td>{e(uk_date(t.on))}</td><td>{e(t.what)}</td><td>{e(t.who)}</td>"
-            f"<td>{e(t.reason)}</td></tr>" for t in self.timeline)
         facts = [
             ("Child", f"{self.child_name} ({self.child_ref})"),
             ("Track", self.track_label), ("Category", f"{self.category} ({self.theme})"),
             ("Raised", f"{uk_date(self.raised_on)} by {self.raised_by}"),
             ("Issue of concern", self.concern), ("Outcome sought", self.outcome_sought),
-            ("Current stage", self.level_label), ("Next", self.what_next()),
+            ("Current stage", self.level_label), ("Status", self.status_on_the_day()),
         ]
-        fact_rows = "".join(f"<tr><th>{e(k)}</th><td>{e(v or '-')}</td></tr>" for k, v in facts)
+        if self.formal_started:
+            facts.append(("Formal process", f"started {uk_date(self.formal_started)}, must "
+                          f"finish by {uk_date(self.formal_due)}"))
+        fact_rows = "".join(f"<tr><th scope='row'>{e(k)}</th><td>{e(v or '-')}</td></tr>"
+                            for k, v in facts)
+        entries = []
+        for t in self.timeline:
+            said_rows = "".join(f"<dt>{e(s.label)}</dt><dd class='typed'>{e(s.text)}</dd>"
+                                for s in t.said)
+            if t.outcome:
+                said_rows = f"<dt>Outcome</dt><dd>{e(t.outcome)}</dd>" + said_rows
+            head = " - ".join(x for x in (uk_date(t.on), t.what, t.where, t.who) if x)
+            entries.append(
+                f"<li><p class='head'><strong>{e(head)}</strong></p>"
+                + (f"<dl>{said_rows}</dl>" if said_rows else "")
+                + (f"<p>{e(t.reason)}</p>" if t.reason else "")
+                + (f"<p class='rule'>{e(t.rule_words)}</p>" if t.rule_words else "")
+                + "</li>")
         return (
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>Alert {e(self.ref)}</title><style>body{{font-family:sans-serif;"
-            "margin:2em}table{border-collapse:collapse;width:100%}th,td{border:1px solid #999;"
-            "padding:4px;text-align:left;vertical-align:top}th{width:12em}</style></head><body>"
-            f"<h1>Alert of concern {e(self.ref)}</h1><p>OFFICIAL-SENSITIVE: a child's record."
-            f"</p><table>{fact_rows}</table><h2>History</h2><table><tr><th>Date</th>"
-            f"<th>What</th><th>Who</th><th>Details</th></tr>{rows}</table></body></html>"
+            f"<style>{PRINT_CSS}</style><article class='iro-print'>"
+            f"<h1>Alert of concern {e(self.ref)}</h1>"
+            "<p class='marking'>OFFICIAL-SENSITIVE: a child's record. Printed from IRO "
+            f"alerts as at {e(uk_date(self.as_of))}.</p>"
+            f"<table><caption>The alert</caption>{fact_rows}</table>"
+            "<h2>The exchange, oldest first</h2>"
+            f"<ol class='exchange'>{''.join(entries)}</ol></article>"
         )
 
 
-def alert_view(store: Store, ref: str, as_of: dt.date) -> AlertView:
+#: The printable page's own styles, and what printing leaves out of the app around it.
+PRINT_CSS = (
+    ".iro-print{font-size:11pt;line-height:1.4}"
+    ".iro-print table{border-collapse:collapse;width:100%;margin:0 0 1em}"
+    ".iro-print caption{text-align:left;font-weight:bold;padding:0 0 .3em}"
+    ".iro-print th,.iro-print td{border:1px solid #555;padding:4px 6px;text-align:left;"
+    "vertical-align:top}"
+    ".iro-print th{width:11em}"
+    ".iro-print ol.exchange{padding-left:1.4em}"
+    ".iro-print ol.exchange li{margin:0 0 .8em;break-inside:avoid}"
+    ".iro-print p{margin:.2em 0}"
+    ".iro-print dl{margin:.2em 0}"
+    ".iro-print dt{font-weight:bold}"
+    ".iro-print dd{margin:0 0 .3em 1em}"
+    ".iro-print .typed{white-space:pre-wrap}"
+    ".iro-print .rule{font-style:italic}"
+    "@media print{"
+    "[data-testid=stSidebar],[data-testid=stSidebarCollapsedControl],header,"
+    "[data-testid=stHeader],[data-testid=stToolbar],[data-testid=stDecoration],"
+    "[data-testid=stStatusWidget],.iro-no-print,.st-key-print_controls{display:none!important}"
+    "html,body,.stApp,[data-testid=stAppViewContainer],[data-testid=stMain],"
+    "[data-testid=stMainBlockContainer],section.main{overflow:visible!important;"
+    "height:auto!important;position:static!important}"
+    "[data-testid=stMainBlockContainer]{padding:0!important;max-width:none!important}"
+    "}"
+)
+
+
+def _silence(track: Track, state: AlertState) -> str | None:
+    """What the policy makes of silence at the alert's level, as ``deadline_text`` says it
+    (the same conditions as the clock rules in ``rules.alert_rules``)."""
+    if not state.awaiting_manager or state.due is None:
+        return None
+    if state.level != INFORMAL:
+        level = track.level(state.level)
+        nxt = track.next_level(level)
+        if level.on_silence == "escalate" and nxt is not None and not nxt.exceptional:
+            return "escalate"
+    return None if state.overdue_flagged else "prompt"
+
+
+def alert_view(store: Store, user: SignedInUser, ref: str, as_of: dt.date,
+               now: dt.datetime) -> AlertView:
+    """The alert as of ``as_of``, for someone who may see it (the opening is audited).
+
+    Raises AccessRefused (audited; naming nothing of the child) when they may not, and
+    UserError for an unknown reference.
+    """
+    ref = ref.strip()
+    if alert_by_ref(store.db, ref) is None:
+        raise UserError(f"There is no alert {ref}.")
+    _, decision = require_view_alert(store, user, ref, now, on=as_of)
     row = alert_by_ref(store.db, ref)
     detail = alert_detail(store.db, ref)
     if row is None or detail is None:
@@ -178,28 +324,43 @@ def alert_view(store: Store, ref: str, as_of: dt.date) -> AlertView:
     track = store.policy.track(state.track)
     names = staff_names(store.db)
     category = next((c for c in track.categories if c.id == state.category), None)
-    timeline = [
-        TimelineEntry(on=e.occurred_on, what=EVENT_WORDS.get(e.kind, e.kind),
-                      who=_who(e.actor_id, e.actor_role, names), reason=e.reason,
-                      derived=e.rule is not None, rule=e.rule)
-        for e in logged
-    ] + [
-        TimelineEntry(on=e.on, what=EVENT_WORDS.get(e.kind, e.kind), who="Automatic",
-                      reason=e.reason, derived=True, rule=e.rule, pending=True)
-        for e in pending
-    ]
+    this_policy = f"{store.policy.id} version {store.policy.version}"
+    reviewer = reviewer_word(state.track).removeprefix("the ")  # "IRO" or "CP chair"
+    timeline: list[TimelineEntry] = []
+    level = INFORMAL
+    items = [(e.occurred_on, e.kind, e.data, e.reason, e.rule,
+              _who(e.actor_id, e.actor_role, names),
+              f"{e.policy_id} version {e.policy_version}" if e.policy_id else this_policy,
+              False) for e in logged]
+    items += [(e.on, e.kind, e.data, e.reason, e.rule, "Automatic", this_policy, True)
+              for e in pending]
+    for on, kind, data, reason, rule, who, policy, is_pending in items:
+        at = data.get("level") or level
+        if kind in MOVES and data.get("level"):
+            level = data["level"]
+        timeline.append(TimelineEntry(
+            on=on, what=EVENT_WORDS.get(kind, kind).replace("Reviewer", reviewer), who=who,
+            reason=without_typed(reason, data, "(see above)"),
+            derived=rule is not None, rule=rule, pending=is_pending, kind=kind,
+            level=_level_label(track, at), outcome=outcome_words(kind, data),
+            said=said(kind, data, concern=detail["concern"] or "",
+                      outcome_sought=detail["outcome_sought"] or ""),
+            policy=policy))
+    latest, current = _latest_response(timeline)
     days_left = None
+    due_words = None
     if state.awaiting_manager and state.due is not None:
         days_left = store.calendar.working_days_between(as_of, state.due)
-    current = 0 if state.level == INFORMAL else track.level(state.level).number
+        due_words = deadline(state.due, as_of, store.calendar, _silence(track, state))
+    position = 0 if state.level == INFORMAL else track.level(state.level).number
     ladder = [Rung(track.informal.label, ", ".join(role_name(r) for r in track.informal.with_roles),
                    f"{track.informal.response_days} working days unless agreed",
-                   "here" if current == 0 else "passed")]
-    for level in track.levels:
-        position = "here" if level.number == current else (
-            "passed" if level.number < current else "ahead")
-        ladder.append(Rung(level.label, role_name(level.role),
-                           f"{level.response_days} working days", position))
+                   "here" if position == 0 else "passed")]
+    for rung in track.levels:
+        where = "here" if rung.number == position else (
+            "passed" if rung.number < position else "ahead")
+        ladder.append(Rung(rung.label, role_name(rung.role),
+                           f"{rung.response_days} working days", where))
     return AlertView(
         ref=ref, child_ref=detail["child_ref"], child_name=detail["child_name"],
         team=detail["team"] or "-", track=state.track, track_label=track.label,
@@ -219,7 +380,29 @@ def alert_view(store: Store, ref: str, as_of: dt.date) -> AlertView:
         formal_breached=bool(facts["formal_breached"]),
         cafcass_referred=state.cafcass_referred, hos_notified=state.hos_notified,
         extension_until=state.extension_until, ladder=ladder, timeline=timeline,
+        access=decision, as_of=as_of, deadline=due_words, latest_response=latest,
+        response_is_current=current and state.awaiting == REVIEWER,
     )
+
+
+def _level_label(track: Track, slug: str) -> str:
+    try:
+        return level_name(track, slug)
+    except KeyError:  # a level the policy no longer has: say what the record says
+        return role_name(slug)
+
+
+def _latest_response(timeline: list[TimelineEntry]) -> tuple[TimelineEntry | None, bool]:
+    """The last response, and whether it answers the alert where it is now (no move to
+    another level, and no decision on it, since)."""
+    latest = None
+    current = False
+    for entry in timeline:
+        if entry.kind == "responded":
+            latest, current = entry, True
+        elif entry.kind in (*MOVES, "not_satisfied", "satisfied", "withdrawn"):
+            current = False
+    return latest, current
 
 
 def _who(actor_id: int | None, actor_role: str | None, names: dict[int, str]) -> str:

@@ -27,6 +27,7 @@ from rules.alert_state import AlertState
 from rules.alert_transitions import Command, NewEvent
 from usecases.errors import UserError
 from usecases.event_log import write_events
+from usecases.policy_versions import alert_version, store_under, version_for_start
 from usecases.store import Store
 
 
@@ -74,6 +75,7 @@ def raise_in_transaction(
     outcome_sought: str = "",
 ) -> Recorded:
     """Raise an alert inside the caller's transaction (the import raises many in one)."""
+    store = store_under(store, version_for_start(store, command.on))  # its version for life
     ref = ref or next_alert_ref(store.db)
     if track not in store.policy.tracks:
         raise AlertRefused([f"{store.policy.id} has no '{track}' track."])
@@ -98,6 +100,7 @@ def act_in_transaction(store: Store, ref: str, command: Command) -> Recorded:
     row = alert_by_ref(store.db, ref)
     if row is None:
         raise AlertRefused([f"There is no alert {ref}."])
+    store = store_under(store, alert_version(store, row.id))  # the version it started under
     start = state = AlertState.from_json(row.state)
     state, caught_up = advance(store.policy, store.calendar, state, command.on)
     decision = decide_command(store.policy, store.calendar, state, command)
@@ -160,6 +163,7 @@ def _sweep_one(store: Store, alert_id: int, as_of: dt.date) -> list[dict]:
     row = alert_by_id(store.db, alert_id)
     if row is None:
         return []
+    store = store_under(store, alert_version(store, row.id))  # the version it started under
     start = AlertState.from_json(row.state)
     state, derived = advance(store.policy, store.calendar, start, as_of)
     if not derived:

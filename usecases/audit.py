@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import io
 
-from db.audit import append_audit, audit_rows
+from db.audit import append_audit, audit_rows, recent_opening
 from db.connection import write_transaction
 from usecases.errors import UserError
 from usecases.report_files import neutralise
@@ -47,8 +47,21 @@ def stamp(now: dt.datetime) -> str:
     return now.isoformat(timespec="seconds") + "Z"
 
 
-def record(store: Store, *, now: dt.datetime, kind: str, **fields) -> int:
-    """Append one audit entry in a transaction of its own (or the caller's, if open)."""
+#: A page shown again within this time (Streamlit reruns a page at every click on it) is
+#: the same opening, not a new one.
+SAME_OPENING = dt.timedelta(minutes=5)
+
+
+def record(store: Store, *, now: dt.datetime, kind: str, **fields) -> int | None:
+    """Append one audit entry in a transaction of its own (or the caller's, if open).
+
+    An "opened" entry for the record the same person opened within ``SAME_OPENING`` is not
+    written again (returns None): the audit lists openings, not every rerun of a page.
+    """
+    if kind == "opened" and fields.get("staff_id") is not None and recent_opening(
+            store.db, staff_id=fields["staff_id"], subject=fields.get("subject", ""),
+            subject_ref=fields.get("subject_ref", ""), since=stamp(now - SAME_OPENING)):
+        return None
     if store.db.conn.in_transaction:
         return append_audit(store.db, at=stamp(now), kind=kind, **fields)
     with write_transaction(store.db):

@@ -9,7 +9,10 @@ notice sets off; the policy says which kinds of change there are and how fast to
 
 Every use case here is one :func:`db.connection.write_transaction` that writes the row,
 its events and the messages together (or nothing), and re-reads the change inside it, so
-two people acting at once cannot both act on the same state.
+two people acting at once cannot both act on the same state. Before it, the access module
+(``usecases.access``) says whether this person may act for this child at all: the child's
+social worker, their managers and business support for the child's team tell; the child's
+reviewer (or whoever acts for them) decides. A refusal is recorded in the access audit.
 
 Messages (in the app and by e-mail) carry the case reference, the kind of change, dates
 and what to do, with a link; the free text (what happened, the IRO's reasons) stays in the
@@ -35,7 +38,6 @@ from db.connection import write_transaction
 from db.events import append_event
 from db.people import child_by_ref
 from db.recipients import staff_by_id
-from db.reviews import staff_row, team_name
 from rules.alert_transitions import NewEvent, reviewer_word
 from rules.change_rules import (
     AWAITING_DECISION,
@@ -52,8 +54,16 @@ from rules.change_rules import (
 )
 from rules.change_rules import change_type as type_of_change
 from rules.dates import uk_date
-from rules.roles import ACTS_AS_REVIEWER, REVIEWER_ROLES, role_name
+from rules.roles import REVIEWER_ROLES, role_name
 from rules.working_days import OutsideCalendar
+from usecases.access import (
+    REVIEWER_TIE,
+    acts_for_reviewer,
+    children_for_action,
+    only_visible_children,
+    require_act_on_child,
+    require_view_child,
+)
 from usecases.accounts import SignedInUser
 from usecases.errors import UserError
 from usecases.notifications import base_url, tell
@@ -61,11 +71,9 @@ from usecases.recipients import people_for_role, reviewer_of
 from usecases.store import Store
 
 #: Who may tell the reviewer of a change: the child's social work team, and business
-#: support on their behalf.
+#: support on their behalf (which children: ``usecases.access``).
 NOTIFIER_ROLES: tuple[str, ...] = (
     "social_worker", "practice_manager", "team_manager", "business_support")
-#: Of those, the roles that belong to one team: they tell of their own team's children.
-TEAM_ROLES: tuple[str, ...] = ("social_worker", "practice_manager", "team_manager")
 
 #: How the child's chronology names each event this module writes (for
 #: ``usecases.children.EXTRA_EVENT_WORDS``).
@@ -165,11 +173,11 @@ def validate_notice(
     change_type_id: str,
     happened_on: dt.date | None,
     description: str,
-    actor_id: int | None,
-    actor_role: str,
     on: dt.date,
 ) -> tuple[dict[str, str], dict | None]:
-    """Every problem with a notice at once (field -> what to do), and the child if found."""
+    """Every problem with a notice at once (field -> what to do), and the child if found.
+    Whether this person may tell of a change for the child is the access module's question
+    (:func:`notify_change` asks it first)."""
     errors: dict[str, str] = {}
     policy = store.policy
     child = child_by_ref(store.db, child_ref.strip()) if child_ref and child_ref.strip() else None
@@ -177,12 +185,6 @@ def validate_notice(
         errors["child"] = "Choose the child the change is about."
     elif child is None:
         errors["child"] = f"There is no child with case reference {child_ref.strip()}."
-    elif actor_role in TEAM_ROLES and actor_id is not None and child["team_id"] is not None:
-        staff = staff_row(store.db, actor_id)
-        if staff and staff["team_id"] is not None and staff["team_id"] != child["team_id"]:
-            team = team_name(store.db, child["team_id"]) or "another team"
-            errors["child"] = (f"{child_ref.strip()} is a child of {team}, not of your team; "
-                               "that team's social worker tells the IRO.")
 
     if not change_type_id:
         errors["change_type"] = "Choose the kind of change from the list."
@@ -215,25 +217,30 @@ def notify_change(
     change_type: str,
     happened_on: dt.date | None,
     description: str,
-    actor_id: int | None,
-    actor_role: str,
+    user: SignedInUser,
     on: dt.date,
+    now: dt.datetime,
 ) -> ChangeOutcome:
     """Tell the child's IRO (or CP chair) of a significant change: one transaction.
 
     Writes the change, its ``significant_change_notified`` event and what the
     ``change_notified`` rules derive (told late; a review required first), and tells the
-    reviewer. Raises :class:`ChangeInvalid` (every field problem at once) or
-    :class:`UserError` (someone who may not tell) with nothing written.
+    reviewer. Raises AccessRefused (not this person's child to tell of), :class:`UserError`
+    (a role that does not tell) or :class:`ChangeInvalid` (every field problem at once) with
+    nothing written.
     """
     type_id = change_type
+    actor_id, actor_role = user.staff_id, user.role
+    known = child_by_ref(store.db, child_ref.strip()) if child_ref and child_ref.strip() else None
+    if known is not None:
+        require_act_on_child(store, user, known["case_ref"], "tell_change", now)
     if actor_role not in NOTIFIER_ROLES:
         who = role_name(actor_role) if actor_role else "Someone without a role"
         raise UserError(f"Only the child's social worker, their managers or business support "
                         f"tell the IRO of a change; {who} cannot.")
     errors, child = validate_notice(
         store, child_ref=child_ref, change_type_id=type_id, happened_on=happened_on,
-        description=description, actor_id=actor_id, actor_role=actor_role, on=on)
+        description=description, on=on)
     if errors:
         raise ChangeInvalid(errors)
     assert child is not None and happened_on is not None
@@ -327,16 +334,20 @@ def _load(store: Store, change_id: int) -> ChangeRow:
     return row
 
 
-def _check_reviewer(row: ChangeRow, actor_id: int | None, actor_role: str) -> None:
-    if actor_role not in ACTS_AS_REVIEWER:
-        who = role_name(actor_role) if actor_role else "Someone without a role"
+def _check_reviewer(store: Store, user: SignedInUser) -> None:
+    """The process's part: only a reviewer's role decides (which children: access)."""
+    if user.role not in REVIEWER_ROLES and not acts_for_reviewer(store, user):
         raise UserError(f"Only the child's IRO or CP chair (or the Principal IRO) decides "
-                        f"about a significant change; {who} cannot.")
-    if (actor_role in REVIEWER_ROLES and actor_id is not None and row.reviewer_id is not None
-            and actor_id != row.reviewer_id):
-        raise UserError(f"{row.child_ref} is reviewed by {row.reviewer_name or 'someone else'}; "
-                        "only the child's own reviewer (or the Principal IRO) decides about "
-                        "this change.")
+                        f"about a significant change; {role_name(user.role)} cannot.")
+
+
+def _may_decide(store: Store, user: SignedInUser, change_id: int, now: dt.datetime) -> None:
+    """Whether this person may decide about the change: the access module's answer for
+    the child (its reviewer, or whoever acts for them), asked outside the transaction so
+    a refusal is kept in the access audit."""
+    row = _load(store, change_id)
+    require_act_on_child(store, user, row.child_ref, "decide_change", now)
+    _check_reviewer(store, user)
 
 
 def _tell_notifier(store: Store, row: ChangeRow, *, event_id: int, on: dt.date,
@@ -366,18 +377,19 @@ def book_review_for_change(
     change_id: int,
     *,
     review_date: dt.date | None,
-    actor_id: int | None,
-    actor_role: str,
+    user: SignedInUser,
     on: dt.date,
+    now: dt.datetime,
 ) -> ChangeOutcome:
     """The reviewer books the review a change needs (required first, or decided needed).
 
     Raises :class:`ChangeInvalid` for a missing or past date, :class:`UserError` when the
     person may not, or the change needs no booking; nothing is written then.
     """
+    actor_id, actor_role = user.staff_id, user.role
+    _may_decide(store, user, change_id, now)
     with write_transaction(store.db):
         row = _load(store, change_id)
-        _check_reviewer(row, actor_id, actor_role)
         label = _label(store, row.change_type)
         if row.status not in BOOKABLE_STATUSES:
             raise UserError(f"No review is waiting to be booked for {_about(row, label)}: "
@@ -417,9 +429,9 @@ def decide_change(
     *,
     review_needed: bool,
     reasons: str,
-    actor_id: int | None,
-    actor_role: str,
+    user: SignedInUser,
     on: dt.date,
+    now: dt.datetime,
 ) -> ChangeOutcome:
     """The reviewer decides whether a change needs a review (seed 003, Appendix B).
 
@@ -428,9 +440,10 @@ def decide_change(
     date. Only a change waiting for this decision can be decided.
     """
     reasons = reasons.strip() if isinstance(reasons, str) else ""
+    actor_id, actor_role = user.staff_id, user.role
+    _may_decide(store, user, change_id, now)
     with write_transaction(store.db):
         row = _load(store, change_id)
-        _check_reviewer(row, actor_id, actor_role)
         label = _label(store, row.change_type)
         if row.status != AWAITING_DECISION:
             raise UserError(f"{_cap(_about(row, label))} is not "
@@ -472,19 +485,33 @@ def decide_change(
 
 def changes_waiting_for(store: Store, user: SignedInUser) -> list[ChangeRow]:
     """The changes waiting for this reviewer: those needing a review first at the top (shown
-    red), then those needing a date booked or a decision, the longest waiting first. The
-    Principal IRO sees every child's; anyone else, none."""
-    if user.role in REVIEWER_ROLES:
-        return changes_with_status(store.db, WAITING_STATUSES, reviewer_id=user.staff_id,
+    red), then those needing a date booked or a decision, the longest waiting first. Only
+    changes for children this person reviews, or acts for the reviewer of (the Principal
+    IRO: every child's); anyone else, none."""
+    if acts_for_reviewer(store, user):
+        rows = changes_with_status(store.db, WAITING_STATUSES, first=REVIEW_REQUIRED)
+    elif user.role in REVIEWER_ROLES:
+        rows = changes_with_status(store.db, WAITING_STATUSES, reviewer_id=user.staff_id,
                                    first=REVIEW_REQUIRED)
-    if user.role in ACTS_AS_REVIEWER:
-        return changes_with_status(store.db, WAITING_STATUSES, first=REVIEW_REQUIRED)
-    return []
+    else:
+        return []
+    return only_visible_children(store, user, rows, "child_id", {REVIEWER_TIE})
 
 
-def changes_of_child(store: Store, child_id: int) -> list[ChangeRow]:
-    """Every change the reviewer was told of for one child, the latest first."""
-    return _changes_of_child(store.db, child_id)
+def changes_of_child(store: Store, user: SignedInUser, case_ref: str,
+                     now: dt.datetime) -> list[ChangeRow]:
+    """Every change the reviewer was told of for one child, the latest first, for someone
+    who may see the child's whole record (the opening is audited)."""
+    child, decision = require_view_child(store, user, case_ref, now)
+    if decision.summary_only:
+        return []
+    return _changes_of_child(store.db, child["id"])
+
+
+def children_to_tell_of(store: Store, user: SignedInUser) -> list[dict]:
+    """The children this person may tell the reviewer of a change for: their own and their
+    reports' (the social-work side), or their team's (business support)."""
+    return children_for_action(store, user, "tell_change")
 
 
 def change_type_labels(store: Store) -> dict[str, str]:

@@ -1,28 +1,61 @@
-"""The children a person works with, and one child's record with its chronology."""
+"""The children a person works with, and one child's record with its chronology.
+
+Both ask ``usecases.access``: the list holds only the children the person may see, and a
+record is opened (and the opening audited) only for someone who may see it, whole or as
+a summary.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from db.events import events_for_child
+from db.access import (
+    alerts_level,
+    children_status,
+    events_per_child,
+    review_ties,
+    reviews_rag,
+)
+from db.events import Event, events_for_child
 from db.queries import (
     alerts_of_child,
     child_by_case_ref,
-    children_list,
     reviews_of_child,
     staff_names,
 )
 from rules.alert_transitions import level_name
+from rules.conversation import outcome_words, said, without_typed
 from rules.permanence_rules import CHRONOLOGY_WORDS as PERMANENCE_WORDS
 from rules.roles import REVIEWER_ROLES, role_name
+from usecases.access import (
+    ADMIN,
+    WHOLE_RECORD_TIES,
+    AccessRefused,
+    Decision,
+    acts_for_reviewer,
+    alert_access,
+    child_ties,
+    is_authority_wide,
+    may_act_on_child,
+    require_view_child,
+    require_view_review,
+    review_access,
+    visible_alert_ids,
+    visible_children,
+)
 from usecases.accounts import SignedInUser
 from usecases.alert_view import EVENT_WORDS
 from usecases.changes import CHANGE_EVENT_WORDS
-from usecases.errors import UserError
+from usecases.reviews import REPLY_ROLES
 from usecases.store import Store
 
-TEAM_ROLES = frozenset({"social_worker", "practice_manager", "team_manager"})
+TEAM_ROLES = frozenset({"practice_manager", "team_manager"})
+ADMIN_SEES_NO_CHILD = ("As the administrator you run the service, but you see no child's "
+                       "record and no alert.")
+#: The child's own steps a record offers links to, when the person may take them.
+RECORD_ACTIONS = ("raise_alert", "record_review", "tell_change", "record_placement")
 STATUS_WORDS = {"looked_after": "Looked after", "child_protection": "Child protection plan"}
 EXTRA_EVENT_WORDS = {
     "child_added": "Child added",
@@ -41,13 +74,65 @@ EXTRA_EVENT_WORDS = {
 
 
 def children_for(store: Store, user: SignedInUser) -> tuple[str, list[dict]]:
-    """Whose children this person sees first, and the list."""
+    """Whose children this person sees, and the list: only the children they may see (a
+    row with ``summary_only`` shows nothing of the child's reviews or alerts)."""
+    if user.role == ADMIN:
+        raise AccessRefused(ADMIN_SEES_NO_CHILD, Decision(False, False, (
+            f"{user.name} is the Administrator, who runs the service but sees no child's "
+            "record and no alert.")))
+    children = visible_children(store, user)
     if user.role in REVIEWER_ROLES:
-        return "The children you review", children_list(store.db, reviewer_id=user.staff_id)
+        return "The children you review", children
     if user.role in TEAM_ROLES and user.team_id is not None:
-        return (f"Children of {user.team_name}",
-                children_list(store.db, team_id=user.team_id))
-    return "All children", children_list(store.db)
+        return f"Children of {user.team_name}", children
+    if is_authority_wide(store, user) or acts_for_reviewer(store, user):
+        return "All children", children
+    if user.role == "social_worker":
+        return "The children you work with", children
+    return "The children you may see", children
+
+
+@dataclass(frozen=True)
+class HomeCounts:
+    """What the home page counts: only the children, reviews and alerts this person may
+    see."""
+
+    children_looked_after: int
+    children_child_protection: int
+    reviews: int
+    reviews_red: int
+    reviews_amber: int
+    alerts_open: int
+    alerts_closed: int
+    events: int
+    open_by_level: dict[tuple[str, str], int]
+
+    @property
+    def children(self) -> int:
+        return self.children_looked_after + self.children_child_protection
+
+
+def home_counts(store: Store, user: SignedInUser) -> HomeCounts:
+    """The home page's figures over what this person may see (the administrator: none)."""
+    db = store.db
+    ties = child_ties(store, user)
+    whole = {child_id for child_id, found in ties.items() if found & WHOLE_RECORD_TIES}
+    statuses = [status for child_id, status in children_status(db) if child_id in ties]
+    rags = [rag for child_id, rag in reviews_rag(db) if child_id in whole]
+    alert_ids = visible_alert_ids(store, user)
+    alerts = [a for a in alerts_level(db) if alert_ids is None or a[0] in alert_ids]
+    by_level: dict[tuple[str, str], int] = {}
+    for _, track, level, status in alerts:
+        if status == "open":
+            by_level[(track, level)] = by_level.get((track, level), 0) + 1
+    events = sum(n for child_id, n in events_per_child(db).items() if child_id in whole)
+    return HomeCounts(
+        children_looked_after=statuses.count("looked_after"),
+        children_child_protection=statuses.count("child_protection"),
+        reviews=len(rags), reviews_red=rags.count("red"), reviews_amber=rags.count("amber"),
+        alerts_open=sum(1 for a in alerts if a[3] == "open"),
+        alerts_closed=sum(1 for a in alerts if a[3] != "open"),
+        events=events, open_by_level=by_level)
 
 
 @dataclass
@@ -57,6 +142,15 @@ class ChildRecord:
     reviews: list[dict]
     alerts: list[dict]
     chronology: list[dict]
+    #: Only the child's summary may be shown (no reviews, no chronology; only the alerts
+    #: that were sent to this person).
+    summary_only: bool = False
+    #: The rule that let this person open the record, in plain English.
+    rule: str = ""
+    #: The child's own steps this person may take (see RECORD_ACTIONS).
+    may: frozenset[str] = frozenset()
+    #: Reviews whose decisions wait for a reply this person may give, with the decisions.
+    replies: list[dict] = field(default_factory=list)
 
     def awaiting_reply(self) -> list[dict]:
         """Reviews whose decisions still wait for the team manager's reply."""
@@ -73,31 +167,77 @@ REPLY_WORDS = {
 }
 
 
-def child_record(store: Store, case_ref: str) -> ChildRecord:
-    child = child_by_case_ref(store.db, case_ref)
-    if child is None:
-        raise UserError(f"There is no child with case reference {case_ref}.")
-    names = staff_names(store.db)
+def child_record(store: Store, user: SignedInUser, case_ref: str,
+                 now: dt.datetime) -> ChildRecord:
+    """One child's record as this person may see it; the opening is audited.
+
+    Raises AccessRefused (audited; its message names nothing of the child) when they may
+    not see it, and UserError for an unknown case reference.
+    """
+    ties, decision = require_view_child(store, user, case_ref.strip(), now)
+    child = child_by_case_ref(store.db, ties["case_ref"])
+    assert child is not None
+    may = frozenset(action for action in RECORD_ACTIONS
+                    if may_act_on_child(store, user, ties, action).may_act)
     alerts = []
     for row in alerts_of_child(store.db, child["id"]):
+        if decision.summary_only and not alert_access(store, user, row["ref"]).may_view:
+            continue
         track = store.policy.track(row["track"])
         alerts.append({**row, "level_name": level_name(track, row["level"])})
-    refs = {a["id"]: a["ref"] for a in alerts}
+    status = STATUS_WORDS[child["legal_status"]]
+    if decision.summary_only:
+        child = {**child, "last_rag": None, "last_review": None, "open_alerts": None}
+        return ChildRecord(child=child, status=status, reviews=[], alerts=alerts,
+                           chronology=[], summary_only=True, rule=decision.rule, may=may)
+    names = staff_names(store.db)
+    by_id = {a["id"]: a for a in alerts}
     chronology = []
     for event in events_for_child(store.db, child["id"]):
         who = "Automatic" if event.actor_role == "system" else ", ".join(
             x for x in (names.get(event.actor_id, "") if event.actor_id else "",
                         role_name(event.actor_role) if event.actor_role else "") if x)
+        alert = by_id.get(event.alert_id)
         chronology.append({
             "on": event.occurred_on,
             "what": EVENT_WORDS.get(event.kind) or EXTRA_EVENT_WORDS.get(event.kind, event.kind),
-            "alert": refs.get(event.alert_id, ""),
+            "alert": alert["ref"] if alert else "",
             "who": who,
-            "details": event.reason,
+            "details": _details(event, alert),
         })
-    return ChildRecord(child=child, status=STATUS_WORDS[child["legal_status"]],
-                       reviews=reviews_of_child(store.db, child["id"]), alerts=alerts,
-                       chronology=chronology)
+    reviews = reviews_of_child(store.db, child["id"])
+    replies = []
+    for review in reviews:
+        if (review["reply_status"] in ("awaiting", "overdue") and user.role in REPLY_ROLES
+                and review_access(store, user, review).may_act):
+            require_view_review(store, user, review["id"], now)  # its decisions are shown
+            replies.append({**review, "decisions": review_decisions_text(review)})
+    return ChildRecord(child=child, status=status, reviews=reviews, alerts=alerts,
+                       chronology=chronology, rule=decision.rule, may=may, replies=replies)
+
+
+def _details(event: Event, alert: dict | None) -> str:
+    """What happened and what was said, as typed: a response's outcome and words, the
+    reasons and the record of consultation, then the rules' sentence."""
+    if alert is None:
+        return event.reason
+    parts = []
+    if outcome := outcome_words(event.kind, event.data):
+        parts.append(f"Outcome: {outcome}.")
+    parts += [f"{item.label}: \"{item.text}\"" for item in said(
+        event.kind, event.data, concern=alert.get("concern") or "",
+        outcome_sought=alert.get("outcome_sought") or "")]
+    parts.append(without_typed(event.reason, event.data, "(see above)"))
+    return " ".join(p for p in parts if p)
+
+
+def review_of(store: Store, user: SignedInUser, review_id: int, now: dt.datetime) -> dict:
+    """One review (the monitoring form's summary and decisions) for someone who may see the
+    child's whole record; the opening is audited, AccessRefused (audited) otherwise."""
+    require_view_review(store, user, review_id, now)
+    row = next(r for r in reviews_of_child(store.db, review_ties(store.db, review_id)["child_id"])
+               if r["id"] == review_id)
+    return {**row, "decisions": review_decisions_text(row)}
 
 
 def review_decisions_text(review: dict) -> str:

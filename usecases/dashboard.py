@@ -1,11 +1,17 @@
 """What the heads of service see: the dashboard's figures, labelled as people say them.
 
 The counting is SQL (``db.dashboard``); this adds the policy's words (level labels, role
-names, themes) and the working-day arithmetic, which numpy does for all rows at once.
+names, themes, tracks), periods as people say them (``November 2026``, ``Oct-Dec 2026``)
+and the working-day arithmetic, which numpy does for all rows at once.
+
+On time, breached and resolved mean what ``db.outcomes`` says, here as in the export and
+the reports. Every figure per level carries its track: the two tracks' ladders are counted
+apart, never added together.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -15,6 +21,9 @@ from db import dashboard as q
 from rules.alert_state import INFORMAL, REVIEWER
 from rules.alert_transitions import level_name, reviewer_word
 from rules.roles import role_name
+from usecases.access import visible_alert_ids
+from usecases.accounts import SignedInUser
+from usecases.errors import UserError
 from usecases.store import Store
 
 #: Who may see the dashboard and the reports.
@@ -22,8 +31,32 @@ DASHBOARD_ROLES = frozenset({
     "service_manager", "strategic_manager", "head_of_service", "deputy_head_of_service",
     "qa_head_of_service", "principal_iro", "service_director", "divisional_director",
     "assistant_director", "director", "executive_director", "deputy_chief_executive",
-    "chief_executive", "admin",
+    "chief_executive",
 })
+
+
+def data_version(store: Store) -> tuple[int, int]:
+    """Changes whenever the figures could: the page's cache key."""
+    return q.data_version(store.db)
+
+
+def require_dashboard(user: SignedInUser) -> None:
+    """The dashboard and reports are for managers from service manager up, QA and the
+    principal IRO. (Not the administrator: its lists name children.)"""
+    if user.role not in DASHBOARD_ROLES:
+        raise UserError("The dashboard and reports are for managers from service manager up, "
+                        f"QA and the principal IRO; you are signed in as {user.role_name}.")
+
+
+def visible_to(store: Store, user: SignedInUser, rows: list[dict], ref_key: str) -> list[dict]:
+    """The rows about alerts (reference under ``ref_key``) this person may see: figures are
+    for everyone the dashboard is for, but a list that names children follows the access
+    rules (``usecases.access``)."""
+    ids = visible_alert_ids(store, user)
+    if ids is None:
+        return rows
+    refs = q.alert_refs(store.db, ids)
+    return [r for r in rows if r[ref_key] in refs]
 
 
 @dataclass(frozen=True)
@@ -38,6 +71,8 @@ class Choices:
 @dataclass
 class Figures:
     raised: list[dict] = field(default_factory=list)
+    by_theme: list[dict] = field(default_factory=list)
+    by_category: list[dict] = field(default_factory=list)
     by_team: list[dict] = field(default_factory=list)
     ladder: list[dict] = field(default_factory=list)
     on_time: list[dict] = field(default_factory=list)
@@ -45,6 +80,7 @@ class Figures:
     over_cap: list[dict] = field(default_factory=list)
     outstanding: list[dict] = field(default_factory=list)
     rag: list[dict] = field(default_factory=list)
+    rag_totals: list[dict] = field(default_factory=list)
     drift: list[dict] = field(default_factory=list)
     good_practice: list[dict] = field(default_factory=list)
     cafcass: list[dict] = field(default_factory=list)
@@ -71,6 +107,50 @@ def make_filter(store: Store, start: dt.date, end: dt.date, team_id: int | None,
     return q.Filter(start, end, team_id, track, categories)
 
 
+MONTHS = tuple(calendar.month_name)[1:]
+RAG_WORDS = {"green": "Green", "amber": "Amber", "red": "Red"}
+_RAG_ORDER = {word: n for n, word in enumerate(RAG_WORDS.values())}
+QUARTERS = ("Jan-Mar", "Apr-Jun", "Jul-Sep", "Oct-Dec")
+
+
+def month_label(year: int, month: int) -> str:
+    """``November 2026``."""
+    return f"{MONTHS[month - 1]} {year}"
+
+
+def quarter_label(year: int, quarter: int) -> str:
+    """A calendar quarter as people say it: ``Jul-Sep 2026``."""
+    return f"{QUARTERS[quarter - 1]} {year}"
+
+
+def period_label(key: str | None) -> str:
+    """A period key from the SQL (``2026-11`` or ``2026 Q3``) in words."""
+    if not key:
+        return "-"
+    if " Q" in key:
+        year, quarter = key.split(" Q")
+        return quarter_label(int(year), int(quarter))
+    year, month = key.split("-")[:2]
+    return month_label(int(year), int(month))
+
+
+def period_short(key: str | None) -> str:
+    """The same, short enough for a chart's axis: ``Nov 2026``, ``Oct-Dec 2026``."""
+    if key and " Q" not in key:
+        year, month = key.split("-")[:2]
+        return f"{MONTHS[int(month) - 1][:3]} {year}"
+    return period_label(key)
+
+
+def _with_period(rows: list[dict]) -> list[dict]:
+    return [{**r, "period_label": period_label(r["period"]),
+             "period_short": period_short(r["period"])} for r in rows]
+
+
+def track_label(store: Store, track: str) -> str:
+    return store.policy.track(track).label if track in store.policy.tracks else track
+
+
 def _level_label(store: Store, track: str, level: str | None) -> str:
     if level is None:
         return "-"
@@ -82,52 +162,106 @@ def _order(store: Store, track: str, level: str) -> int:
     return 0 if level == INFORMAL else t.level(level).number
 
 
+def _per_level(store: Store, rows: list[dict]) -> list[dict]:
+    """Rows per (track, level) with the level's words, in ladder order within each track."""
+    return sorted(
+        ({**r, "stage": _level_label(store, r["track"], r["level"]),
+          "order": _order(store, r["track"], r["level"]),
+          "track_label": track_label(store, r["track"])} for r in rows),
+        key=lambda r: (_track_order(store, r["track"]), r["order"]))
+
+
+def _track_order(store: Store, track: str) -> int:
+    tracks = list(store.policy.tracks)
+    return tracks.index(track) if track in tracks else len(tracks)
+
+
 def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month") -> Figures:
-    """Every figure on the dashboard for the filter."""
+    """Every figure on the dashboard for the filter, as things stood on ``as_of``."""
     db = store.db
     out = Figures()
     category_labels = {c.id: c.label for t in store.policy.tracks.values() for c in t.categories}
-    out.raised = [{**r, "category_label": category_labels.get(r["category"], r["category"])}
-                  for r in q.raised_by_period(db, f, themes_of(store), period)]
+    out.raised = [{**r, "category_label": (category_labels.get(r["category"], r["category"])
+                                            or "No category")}
+                  for r in _with_period(q.raised_by_period(db, f, themes_of(store), period))]
+    out.by_theme = _sum_by(out.raised, ("period", "period_label", "period_short", "theme"),
+                           "alerts")
+    out.by_category = sorted(_sum_by(out.raised, ("category_label",), "alerts"),
+                             key=lambda r: (-r["alerts"], r["category_label"]))
     out.by_team = q.by_team(db, f)
-    out.ladder = sorted(
-        ({**r, "stage": _level_label(store, r["track"], r["level"]),
-          "order": _order(store, r["track"], r["level"]),
-          "track_label": store.policy.track(r["track"]).label}
-         for r in q.ladder(db, f)),
-        key=lambda r: (r["track"], r["order"]))
-    out.on_time = sorted(
-        ({**r, "stage": _level_label(store, r["track"], r["level"]),
-          "order": _order(store, r["track"], r["level"]),
-          "share_on_time": round(r["on_time"] / r["responses"], 3) if r["responses"] else 0.0}
-         for r in q.responses_on_time(db, f)),
-        key=lambda r: (r["track"], r["order"]))
-    out.resolution = _resolution(store, q.resolved_spans(db, f))
-    out.over_cap = q.over_the_cap(db, f)
+    out.ladder = _per_level(store, q.ladder(db, f, as_of))
+    out.on_time = [{**r, "share_on_time": (round(r["on_time"] / r["responses"], 3)
+                                          if r["responses"] else 0.0)}
+                   for r in _per_level(store, q.responses_on_time(db, f))]
+    out.resolution = _resolution(store, q.resolved_spans(db, f, as_of))
+    out.over_cap = [{**r, "track_label": track_label(store, r["track"])}
+                    for r in _with_period(q.over_the_cap(db, f, as_of))]
     out.outstanding = [_outstanding_row(store, r, as_of) for r in q.outstanding(db, f, as_of)]
-    out.rag = q.rag_by_period(db, f, period)
-    out.drift = q.drift(db, f)
+    out.rag = [{**r, "judgement": RAG_WORDS.get(r["rag"], r["rag"])}
+               for r in _with_period(q.rag_by_period(db, f, period))]
+    out.rag_totals = sorted(
+        _sum_by(out.rag, ("period", "period_label", "period_short", "judgement"), "reviews"),
+        key=lambda r: (r["period"], _RAG_ORDER.get(r["judgement"], 9)))
+    out.drift = [{**r, "track_label": track_label(store, r["track"]),
+                  "latest": dt.date.fromisoformat(r["latest"])} for r in q.drift(db, f)]
     out.good_practice = q.good_practice_by_team(db, f)
-    out.cafcass = q.events_by_month(db, f, "cafcass_referral")
-    out.late_changes = q.late_changes(db, f)
+    out.cafcass = _with_period(q.events_by_month(db, f, "cafcass_referral"))
+    out.late_changes = _with_period(q.late_changes(db, f))
     return out
 
 
-def _resolution(store: Store, spans: list[tuple[str, str, str]]) -> list[dict]:
-    """Working days from raising to resolution, per track: numpy over all rows at once."""
+def _sum_by(rows: list[dict], keys: tuple[str, ...], value: str) -> list[dict]:
+    """``value`` summed over rows sharing ``keys``, in the order the rows first show them."""
+    sums: dict[tuple, int] = {}
+    for r in rows:
+        key = tuple(r[k] for k in keys)
+        sums[key] = sums.get(key, 0) + r[value]
+    return [{**dict(zip(keys, key, strict=True)), value: n} for key, n in sums.items()]
+
+
+def alerts(store: Store, f: q.Filter, as_of: dt.date, period: str = "month") -> list[dict]:
+    """The alerts behind the figures, one row each, with the period they count under and
+    their outcome on ``as_of`` (resolved, breached, responses on time)."""
+    return [{**r, "period_label": period_label(r["period"]),
+             "track_label": track_label(store, r["track"]),
+             "resolved": bool(r["resolved"]), "breached": bool(r["breached"])}
+            for r in q.alerts_list(store.db, f, themes_of(store), as_of, period)]
+
+
+def alerts_behind(store: Store, user: SignedInUser, f: q.Filter, as_of: dt.date, period: str,
+                  *clicked: list[dict]) -> list[dict]:
+    """The alerts behind the bars clicked, exactly.
+
+    Each argument is the bars clicked on one chart, each bar the values that pick it out:
+    ``{"period": "2026-10", "theme": "Care Planning"}`` on the chart by month and theme,
+    ``{"team": "North"}`` on the chart by team. An alert is listed when, on every chart
+    clicked, it is behind one of the bars clicked there.
+    """
+    charts = [bars for bars in clicked if bars]
+    if not charts:
+        return []
+    return [a for a in visible_to(store, user, alerts(store, f, as_of, period), "ref")
+            if all(any(all(a.get(k) == v for k, v in bar.items()) for bar in bars)
+                   for bars in charts)]
+
+
+def _resolution(store: Store, spans: list[tuple[str, str, str, int]]) -> list[dict]:
+    """Working days from raising to resolution, per track: numpy over all rows at once.
+    Within / over the formal limit is ``db.outcomes``' breached, as everywhere."""
     rows = []
     for track in store.policy.tracks:
-        mine = [(a, b) for t, a, b in spans if t == track]
+        mine = [(a, b, late) for t, a, b, late in spans if t == track]
         if not mine:
             continue
         one = np.timedelta64(1, "D")
-        raised = np.array([a for a, _ in mine], dtype="datetime64[D]") + one
-        closed = np.array([b for _, b in mine], dtype="datetime64[D]") + one
+        raised = np.array([a for a, _, _ in mine], dtype="datetime64[D]") + one
+        closed = np.array([b for _, b, _ in mine], dtype="datetime64[D]") + one
         days = np.busday_count(raised, closed, busdaycal=store.calendar.numpy_calendar)
-        rows.append({"track": store.policy.track(track).label, "resolved": len(mine),
+        over = sum(1 for _, _, late in mine if late)
+        rows.append({"track": track_label(store, track), "resolved": len(mine),
                      "median_working_days": float(np.median(days)),
                      "mean_working_days": round(float(np.mean(days)), 1),
-                     "within_20": int((days <= 20).sum())})
+                     "within_limit": len(mine) - over, "over_limit": over})
     return rows
 
 
@@ -136,6 +270,9 @@ def _outstanding_row(store: Store, r: dict, as_of: dt.date) -> dict:
     due = dt.date.fromisoformat(r["due"]) if r["due"] else None
     return {
         "alert": r["ref"], "child": r["child_ref"], "team": r["team"],
+        "track": track_label(store, r["track"]),
+        "track_order": _track_order(store, r["track"]),
+        "order": _order(store, r["track"], r["level"]),
         "stage": _level_label(store, r["track"], r["level"]),
         "waiting_for": (reviewer_word(r["track"]) if awaiting == REVIEWER
                         else role_name(awaiting) if awaiting else "-"),

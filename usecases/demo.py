@@ -2,8 +2,12 @@
 
 Every person here is invented: surnames are made-up place-like words, e-mail addresses end
 in ``.invalid`` (a domain that can never receive mail) and case references start with
-``DEMO-``. Nothing may ever look like a real child's record. The data is a deterministic
-function of the policy and ``as_of``, so two demos made the same day are identical.
+``DEMO-``. Nothing may ever look like a real child's record. This module makes the people
+(teams, staff for every role the policy names, a business support officer in each
+social-work team, and 60 children); ``usecases.demo_history`` then plays three years of
+their reviews, alerts, significant changes and notes of good practice through the use
+cases. The data is a deterministic function of the policy and ``as_of``, so two demos made
+the same day are identical.
 """
 
 from __future__ import annotations
@@ -17,27 +21,27 @@ from typing import TYPE_CHECKING
 import sqlite_utils
 
 from db.accounts import set_password_hash
-from db.alerts import alert_by_ref
 from db.connection import write_transaction
 from db.events import append_event
 from db.people import insert_child, insert_staff, insert_team
-from db.reviews import insert_review_form
 from db.settings import get_setting, set_setting
-from rules.alert_state import OUTCOMES
-from rules.alert_transitions import Command
-from rules.roles import role_name
-from rules.working_days import WorkingCalendar
-from usecases.accounts import SignedInUser, hash_password
-from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
-from usecases.changes import notify_change
-from usecases.good_practice import GoodPracticeNote, note_good_practice
+from rules.roles import ACTS_AS_REVIEWER, ROLES, role_name
+from usecases.access import person
+from usecases.accounts import hash_password
+from usecases.demo_history import (
+    DemoChild,
+    History,
+    HistoryReport,
+    demo_moment,
+    history_start,
+    one_commit,
+)
 from usecases.permanence import record_placement
 from usecases.practice_concerns import refer_concern
-from usecases.reviews import PARTICIPATION, ReviewForm, record_review, reply_to_decisions
 from usecases.sweeping import sweep_all
 
 if TYPE_CHECKING:
-    from rules.policy import Policy, Track
+    from rules.policy import Policy
     from usecases.store import Store
 
 FIRST_NAMES = (
@@ -64,8 +68,6 @@ DEMO_AUTHORITY_DOMAIN = "demo-authority.invalid"
 #: Every demo account signs in with this password (demo stores only; never a real one).
 DEMO_PASSWORD = "demo-password"
 DEMO_SETTING = "demo"
-#: The roles whose demo accounts the README and the sign-in page suggest.
-SUGGESTED_ROLES = ("iro", "cp_chair", "team_manager", "service_manager", "head_of_service")
 
 #: Senior roles in the order each line-manages the one before it.
 SENIORITY = (
@@ -74,18 +76,6 @@ SENIORITY = (
     "assistant_director", "divisional_director", "director", "executive_director",
     "deputy_chief_executive", "chief_executive",
 )
-
-
-@dataclass(frozen=True)
-class _LatestReview:
-    """A child's most recent review, recorded through the monitoring form's use case."""
-
-    child_id: int
-    kind: str
-    held_on: dt.date
-    rag: str
-    reviewer: int
-    reviewer_role: str
 
 
 @dataclass
@@ -116,23 +106,24 @@ class _Names:
         return next(self._pairs)
 
 
-def add_demo_data(store: Store, *, as_of: dt.date) -> None:
-    """Teams, staff for every role the policy names, 60 children, reviews and alerts."""
+def add_demo_data(store: Store, *, as_of: dt.date) -> HistoryReport:
+    """Teams, staff for every role the policy names, 60 children, and three years of their
+    reviews, alerts, significant changes and notes of good practice up to ``as_of``."""
     policy = store.policy
     rng = random.Random(f"{policy.id}:{as_of.isoformat()}")
     names = _Names(rng)
-    calendar = store.calendar
-    latest: list[_LatestReview] = []
-    with write_transaction(store.db):
-        set_setting(store.db, DEMO_SETTING, "1")
-        people, sw_teams = _add_teams_and_staff(store, policy, names, as_of)
-        _add_children_reviews_and_alerts(
-            store, policy, calendar, rng, names, people, sw_teams, as_of, latest
-        )
-    for review in latest:
-        _record_latest_review(store, rng, review, as_of)
-    _add_changes_practice_and_placements(store, rng, as_of)
-    sweep_all(store, as_of)
+    start = history_start(as_of)
+    with one_commit(store):
+        with write_transaction(store.db):
+            set_setting(store.db, DEMO_SETTING, "1")
+            people, sw_teams = _add_teams_and_staff(store, policy, names, start)
+            children = _add_children(store, policy, rng, names, people, sw_teams, start,
+                                     as_of)
+        report = History(store, children, seed=f"{policy.id}:{as_of.isoformat()}:history",
+                         as_of=as_of).play()
+        _add_placements_and_practice_concern(store, rng, as_of)
+        sweep_all(store, as_of)
+    return report
 
 
 @lru_cache(maxsize=1)
@@ -141,14 +132,28 @@ def _demo_password_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
+def _account_order(role: str) -> tuple[int, int]:
+    """The reviewers first, then the social-work side by seniority, business support and
+    the administrator last (the order of ``rules.roles.ROLES``)."""
+    order = list(ROLES)
+    return (0 if role in ACTS_AS_REVIEWER else 1, order.index(role) if role in order
+            else len(order))
+
+
 def demo_accounts(db: sqlite_utils.Database) -> list[dict[str, str]]:
-    """One demo account per suggested role: who to sign in as to see each screen."""
+    """One demo account for every role the demo store has: who to sign in as to see each
+    screen. Where a role is held in several teams, someone in a team with children is
+    suggested (business support sees its own team's children)."""
     if get_setting(db, DEMO_SETTING) != "1":
         return []
+    roles = sorted((r["role"] for r in db.query("SELECT DISTINCT role FROM staff")),
+                   key=_account_order)
     accounts = []
-    for role in SUGGESTED_ROLES:
-        rows = list(db.query("SELECT name, email FROM staff WHERE role = ? ORDER BY id LIMIT 1",
-                             [role]))
+    for role in roles:
+        rows = list(db.query(
+            "SELECT s.name, s.email FROM staff s WHERE s.role = ? AND s.active = 1 "
+            "ORDER BY EXISTS (SELECT 1 FROM children c WHERE c.team_id = s.team_id) DESC, "
+            "s.id LIMIT 1", [role]))
         if rows:
             accounts.append({"role": role_name(role), "name": rows[0]["name"],
                              "email": rows[0]["email"]})
@@ -166,7 +171,7 @@ def _staff(
     role: str,
     team_id: int,
     line_manager_id: int | None,
-    as_of: dt.date,
+    since: dt.date,
 ) -> int:
     first, last = names.next()
     staff_id = insert_staff(
@@ -182,7 +187,7 @@ def _staff(
     append_event(
         store.db,
         kind="staff_added",
-        occurred_on=as_of,
+        occurred_on=since,
         actor_role="admin",
         data={"staff_id": staff_id, "role": role, "team_id": team_id},
         reason=f"Demo data: {first} {last} added as {role_name(role)}.",
@@ -191,7 +196,7 @@ def _staff(
 
 
 def _add_teams_and_staff(
-    store: Store, policy: Policy, names: _Names, as_of: dt.date
+    store: Store, policy: Policy, names: _Names, since: dt.date
 ) -> tuple[_People, list[int]]:
     db = store.db
     people = _People()
@@ -202,57 +207,73 @@ def _add_teams_and_staff(
     senior_roles = [r for r in reversed(SENIORITY) if r in wanted and r != "team_manager"]
     manager: int | None = None
     for role in senior_roles:  # most senior first, so each has a line manager to name
-        manager = _staff(store, people, names, role, senior_team, manager, as_of)
+        manager = _staff(store, people, names, role, senior_team, manager, since)
 
     service_manager = people.first("service_manager")
     principal = _staff(store, people, names, "principal_iro", reviewing_team,
-                       people.first("head_of_service"), as_of)
+                       people.first("head_of_service"), since)
     for _ in range(4):
-        _staff(store, people, names, "iro", reviewing_team, principal, as_of)
+        _staff(store, people, names, "iro", reviewing_team, principal, since)
     if "cp" in policy.tracks:
         for _ in range(2):
-            _staff(store, people, names, "cp_chair", reviewing_team, principal, as_of)
-    _staff(store, people, names, "business_support", reviewing_team, principal, as_of)
-    _staff(store, people, names, "admin", senior_team, None, as_of)
+            _staff(store, people, names, "cp_chair", reviewing_team, principal, since)
+    _staff(store, people, names, "business_support", reviewing_team, principal, since)
+    _staff(store, people, names, "admin", senior_team, None, since)
 
     sw_teams = []
     for team_name, service in SOCIAL_WORK_TEAMS:
         team_id = insert_team(db, team_name, service)
         sw_teams.append(team_id)
-        team_manager = _staff(store, people, names, "team_manager", team_id, service_manager, as_of)
+        team_manager = _staff(store, people, names, "team_manager", team_id, service_manager,
+                              since)
         practice_manager = _staff(store, people, names, "practice_manager", team_id,
-                                  team_manager, as_of)
+                                  team_manager, since)
         for _ in range(3):
-            _staff(store, people, names, "social_worker", team_id, practice_manager, as_of)
+            _staff(store, people, names, "social_worker", team_id, practice_manager, since)
+        _staff(store, people, names, "business_support", team_id, team_manager, since)
     return people, sw_teams
 
 
-def _add_children_reviews_and_alerts(
+def _add_children(
     store: Store,
     policy: Policy,
-    calendar: WorkingCalendar,
     rng: random.Random,
     names: _Names,
     people: _People,
     sw_teams: list[int],
+    start: dt.date,
     as_of: dt.date,
-    latest: list[_LatestReview],
-) -> None:
+) -> list[DemoChild]:
+    """The 60 children: most known to the service before the history starts, the rest
+    arriving during it (each at least two months before ``as_of``, so every child has had
+    a review)."""
     has_cp = "cp" in policy.tracks
-    alerts_made = 0
+    span = (as_of - start).days
+    children = []
     for n in range(1, CHILDREN + 1):
         first, last = names.next()
-        team_id = sw_teams[(n - 1) % len(sw_teams)]
+        team = (n - 1) % len(sw_teams)
+        team_id = sw_teams[team]
         child_protection = has_cp and n % 3 == 0
         reviewer_role = "cp_chair" if child_protection else "iro"
         reviewer = rng.choice(people.by_role[reviewer_role])
         social_worker = rng.choice(people.by_team[team_id]["social_worker"])
-        age_days = rng.randint(200, 17 * 365)
+        age_days = rng.randint(200, (15 if child_protection else 17) * 365)
+        born = as_of - dt.timedelta(days=age_days)
+        if rng.random() < 0.75:
+            since = start - dt.timedelta(days=rng.randint(30, 4 * 365))
+        else:
+            since = start + dt.timedelta(days=rng.randint(0, span - 60))
+        since = min(max(since, born + dt.timedelta(days=rng.randint(1, 90))),
+                    as_of - dt.timedelta(days=60))
+        since = store.calendar.add_working_days(since, 0)
+        case_ref = f"DEMO-{n:04d}"
+        name = f"{first} {last}"
         child_id = insert_child(
             store.db,
-            case_ref=f"DEMO-{n:04d}",
-            name=f"{first} {last}",
-            date_of_birth=as_of - dt.timedelta(days=age_days),
+            case_ref=case_ref,
+            name=name,
+            date_of_birth=born,
             legal_status="child_protection" if child_protection else "looked_after",
             team_id=team_id,
             social_worker_id=social_worker,
@@ -261,203 +282,42 @@ def _add_children_reviews_and_alerts(
         append_event(
             store.db,
             kind="child_added",
-            occurred_on=as_of - dt.timedelta(days=min(age_days, 600)),
+            occurred_on=since,
             actor_role="admin",
             child_id=child_id,
             reason="Demo data: synthetic child added.",
         )
-        rags = _add_reviews(store, calendar, rng, child_id, reviewer, child_protection, as_of,
-                            latest)
-        track_id = "cp" if child_protection else "iro"
-        if rags and rags[-1] in ("amber", "red") and rng.random() < 0.6:
-            alerts_made += 1
-            _add_alert(store, policy.track(track_id), calendar, rng,
-                       (child_id, f"DEMO-{n:04d}"), reviewer, alerts_made, as_of)
+        children.append(DemoChild(
+            id=child_id, ref=case_ref, name=name, team=team, team_id=team_id,
+            track=policy.track("cp" if child_protection else "iro"), reviewer_id=reviewer,
+            worker_id=social_worker, since=since))
+    return children
 
 
-def _add_reviews(
-    store: Store,
-    calendar: WorkingCalendar,
-    rng: random.Random,
-    child_id: int,
-    reviewer: int,
-    child_protection: bool,
-    as_of: dt.date,
-    latest: list[_LatestReview],
-) -> list[str]:
-    kind = "cp_conference" if child_protection else "lac_review"
-    count = rng.randint(1, 4)
-    held_on = calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(3, 80)), 0)
-    dates = []
-    for _ in range(count):
-        if held_on <= as_of:
-            dates.append(held_on)
-        gap = rng.randint(90, 180)
-        held_on = calendar.add_working_days(held_on - dt.timedelta(days=gap), 0)
-    rags = []
-    for n, held in enumerate(sorted(dates), start=1):
-        rag = rng.choices(("green", "amber", "red"), weights=(55, 30, 15))[0]
-        rags.append(rag)
-        if n == len(dates):  # the latest goes through the monitoring form, after the rest
-            latest.append(_LatestReview(child_id, kind, held, rag, reviewer,
-                                        "cp_chair" if child_protection else "iro"))
-            break
-        review_id = insert_review_form(
-            store.db, child_id=child_id, kind=kind, held_on=held, reviewer_id=reviewer, rag=rag,
-            summary=f"Demo review: plan judged {rag}.", data={}, recorded_on=held,
-        )
-        append_event(
-            store.db,
-            kind="review_recorded",
-            occurred_on=held,
-            actor_id=reviewer,
-            actor_role="cp_chair" if child_protection else "iro",
-            child_id=child_id,
-            review_id=review_id,
-            data={"kind": kind, "rag": rag},
-            reason=f"Demo data: review recorded, plan judged {rag}.",
-        )
-    return rags
-
-
-def _record_latest_review(
-    store: Store, rng: random.Random, review: _LatestReview, as_of: dt.date
-) -> None:
-    track = store.policy.track("cp" if review.kind == "cp_conference" else "iro")
-    worried = review.rag in ("amber", "red")
-    category = rng.choice(track.categories)
-    form = ReviewForm(
-        child_id=review.child_id, kind=review.kind, held_on=review.held_on, rag=review.rag,
-        progress=f"Demo review: the plan is judged {review.rag}.",
-        concerns=(category.id,) if worried else (),
-        concern_details=f"Demo concern: {category.label.lower()}." if worried else "",
-        documents={d.id: {"present": rng.random() < 0.9, "up_to_date": rng.random() < 0.7,
-                          "adequate": rng.random() < 0.7}
-                   for d in store.policy.key_documents},
-        participation=rng.choice(list(PARTICIPATION)),
-        child_knows_rights=rng.random() < 0.8,
-        iro_actions=(("Check the plan's actions are on track (demo).",
-                      review.held_on + dt.timedelta(days=28)),),
-        decisions="Demo decisions: the care plan continues; actions as listed.",
-        resolution_sought="Demo: the plan put back on track within a month." if worried else "",
-    )
-    recorded_on = min(as_of, store.calendar.add_working_days(review.held_on, rng.randint(1, 6)))
-    recorded = record_review(store, form, actor_id=review.reviewer,
-                             actor_role=review.reviewer_role, recorded_on=recorded_on)
-    replied_on = store.calendar.add_working_days(recorded_on, rng.randint(1, 4))
-    manager = _team_manager_of(store, review.child_id)
-    if manager is not None and replied_on <= as_of and rng.random() < 0.85:
-        agree = rng.random() < 0.9
-        reply_to_decisions(store, recorded.review_id, agree=agree,
-                           note="" if agree else "Demo reply: the contact decision needs panel.",
-                           actor_id=manager, actor_role="team_manager", on=replied_on)
-
-
-def _add_changes_practice_and_placements(
+def _add_placements_and_practice_concern(
     store: Store, rng: random.Random, as_of: dt.date
 ) -> None:
-    """A few significant changes, notes of good practice, placement facts and (where the
-    policy has the procedure) a concern about an IRO's practice, so those screens have
-    something to show."""
+    """Placement facts for a few looked-after children and (where the policy has the
+    procedure) a concern about an IRO's practice, so those screens have something to show."""
     db, calendar = store.db, store.calendar
-    kids = list(db.query(
-        "SELECT c.id, c.case_ref, c.social_worker_id, c.reviewer_id, c.team_id, c.legal_status "
-        "FROM children c ORDER BY c.id"))
-    looked_after = [k for k in kids if k["legal_status"] == "looked_after"]
-    types = store.policy.significant_changes.types
-    review_first = [t for t in types if t.review_before]
-    others = [t for t in types if not t.review_before]
-    for n, child in enumerate(rng.sample(looked_after, min(8, len(looked_after)))):
-        kind = (review_first or others)[n % len(review_first or others)] if n < 3 \
-            else rng.choice(others or types)
-        happened = calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(3, 30)), 0)
-        told = min(as_of, calendar.add_working_days(happened, rng.choice((0, 1, 1, 4))))
-        notify_change(store, child_ref=child["case_ref"], change_type=kind.id,
-                      happened_on=happened, description=f"Demo change: {kind.label.lower()}.",
-                      actor_id=child["social_worker_id"], actor_role="social_worker", on=told)
-    reviewer = next((p for p in db.query("SELECT * FROM staff WHERE role = 'iro' LIMIT 1")),
-                    None)
-    if reviewer is not None:
-        author = SignedInUser(staff_id=reviewer["id"], name=reviewer["name"],
-                              email=reviewer["email"], role="iro", team_id=reviewer["team_id"],
-                              team_name=None)
-        workers = [r["id"] for r in db.query("SELECT id FROM staff WHERE role = "
-                                              "'social_worker' ORDER BY id")]
-        for worker in rng.sample(workers, min(4, len(workers))):
-            note_good_practice(store, GoodPracticeNote(
-                what="Demo note: thorough, child-centred preparation for the review.",
-                worker_id=worker), user=author,
-                on=as_of - dt.timedelta(days=rng.randint(1, 60)))
+    looked_after = list(db.query(
+        "SELECT c.id, c.case_ref, c.social_worker_id FROM children c "
+        "WHERE c.legal_status = 'looked_after' ORDER BY c.id"))
     for child in looked_after[:6:2]:
         long_ago = as_of - dt.timedelta(days=rng.randint(300, 420))
         record_placement(store, child_ref=child["case_ref"],
                          placed_with_parents_since=long_ago if child is looked_after[0] else None,
                          permanence_plan=None if child is looked_after[0] else "adoption",
                          permanence_decision_on=None if child is looked_after[0] else long_ago,
-                         permanence_placed_on=None, actor_id=child["social_worker_id"],
-                         actor_role="social_worker", on=as_of)
+                         permanence_placed_on=None,
+                         user=person(store, staff_id=child["social_worker_id"]), on=as_of,
+                         now=demo_moment(as_of))
+    reviewer = next(iter(db.query("SELECT id FROM staff WHERE role = 'iro' ORDER BY id "
+                                  "LIMIT 1")), None)
     if store.policy.practice_concerns is not None and reviewer is not None:
         worker = looked_after[1]
+        referred_on = calendar.add_working_days(as_of - dt.timedelta(days=25), 0)
         refer_concern(store, about_staff_id=reviewer["id"], child_ref=worker["case_ref"],
                       concern="Demo concern: the review was rescheduled twice at short notice.",
-                      actor_id=worker["social_worker_id"], actor_role="social_worker",
-                      on=calendar.add_working_days(as_of - dt.timedelta(days=25), 0))
-
-
-def _team_manager_of(store: Store, child_id: int) -> int | None:
-    row = store.db.execute(
-        "SELECT s.id FROM children c JOIN staff s ON s.team_id = c.team_id "
-        "AND s.role = 'team_manager' WHERE c.id = ? LIMIT 1", [child_id]).fetchone()
-    return row[0] if row else None
-
-
-def _add_alert(
-    store: Store,
-    track: Track,
-    calendar: WorkingCalendar,
-    rng: random.Random,
-    child: tuple[int, str],
-    reviewer: int,
-    number: int,
-    as_of: dt.date,
-) -> None:
-    """Raise an alert through the engine and play a few steps of its history."""
-    child_id, child_ref = child
-    raiser = track.raised_by[-1] if track.id == "cp" else track.raised_by[0]
-    raised_on = min(calendar.add_working_days(as_of - dt.timedelta(days=rng.randint(2, 40)), 0),
-                    as_of)
-    category = rng.choice(track.categories)
-    formal = track.bypass.allowed and rng.random() < 0.4
-    command = Command(
-        kind="raised", on=raised_on, actor_role=raiser, actor_id=reviewer,
-        level=track.levels[0].role if formal else "informal", category=category.id,
-        gate="Discussed with my line manager, who agreed (demo data)." if formal else "",
-    )
-    recorded = raise_in_transaction(
-        store, child_id=child_id, child_ref=child_ref, track=track.id, command=command,
-        ref=f"DEMO-A{number:03d}",
-        concern=f"Demo concern: {category.label.lower()}.",
-        outcome_sought="Demo outcome sought: the plan is put back on track, with dates.",
-    )
-    day = raised_on
-    for step in rng.choices(("respond", "satisfied", "not_satisfied", "stop"),
-                            weights=(4, 2, 2, 3), k=3):
-        day = calendar.add_working_days(day, rng.randint(1, 4))
-        if day > as_of or step == "stop":
-            return
-        row = alert_by_ref(store.db, recorded.ref)
-        assert row is not None
-        state = row.state
-        if state["status"] != "open":
-            return
-        if step == "respond" and state["awaiting"] not in ("", "iro"):
-            act = Command(kind="responded", on=day, actor_role=state["awaiting"],
-                          outcome=rng.choice(OUTCOMES), note="Demo response.")
-        elif step in ("satisfied", "not_satisfied") and state["awaiting"] == "iro":
-            act = Command(kind=step, on=day, actor_role=raiser, actor_id=reviewer)
-        else:
-            continue
-        try:
-            act_in_transaction(store, recorded.ref, act)
-        except AlertRefused:
-            return
+                      user=person(store, staff_id=worker["social_worker_id"]), on=referred_on,
+                      now=demo_moment(referred_on))

@@ -3,6 +3,9 @@
 An export is a pure replay: the alert's logged events up to ``as_of`` are folded, then
 the clock is run to ``as_of`` in memory. Nothing is written, and the answer does not
 depend on whether a sweep has run.
+
+Overdue, breached, resolved and a response's being on time are ``db.outcomes``' one
+definition, the same the dashboard and the reports count with.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import io
 import json
 from typing import Any
 
+from db import outcomes
 from db.alerts import AlertRow, all_alerts
 from db.events import Event, events_for_alert
 from rules.alert_rules import advance
@@ -38,6 +42,7 @@ def _event_record(
     data = event.data
     on = event.occurred_on if isinstance(event, Event) else event.on
     rule = event.rule
+    due = data.get("due") if event.kind == "responded" else None
     return {
         "date": on.isoformat(),
         "event": event.kind,
@@ -48,6 +53,9 @@ def _event_record(
         "until": data.get("until", ""),
         "note": data.get("note") or data.get("gate") or "",
         "category": data.get("category", "") if event.kind == "raised" else "",
+        # a response: recorded on or before the due date in force then (None otherwise)
+        "on_time": (outcomes.on_time(on, dt.date.fromisoformat(due) if due else None)
+                    if event.kind == "responded" else None),
         "derived": rule is not None,
         "rule": rule,
         "reason": event.reason,
@@ -87,12 +95,12 @@ def summary(store: Store, state: AlertState, as_of: dt.date) -> dict[str, Any]:
         "level_name": level_name(track, state.level),
         "awaiting": state.awaiting or None,
         "due": _iso(state.due),
-        "overdue": bool(state.awaiting_manager and state.due and as_of > state.due),
+        "overdue": state.awaiting_manager and outcomes.overdue(state.due, as_of),
         "formal_started": _iso(state.formal_started),
         "formal_due": _iso(formal_due),
         "formal_at_risk": bool(state.is_open and formal_due and state.formal_at_risk_on
                                and state.formal_at_risk_on <= as_of <= formal_due),
-        "formal_breached": bool(formal_due and end > formal_due),
+        "formal_breached": outcomes.breached(formal_due, state.closed_on, as_of),
         "working_days_open": (cal.working_days_between(state.raised_on, end)
                               if state.raised_on else 0),
         "cafcass_referred": state.cafcass_referred,

@@ -2,7 +2,8 @@
 better-than-good practice by a named worker or a team, and their managers are told.
 
 Counted by team for the dashboards, so the service sees what goes well as well as what
-goes wrong.
+goes wrong. A note may name a child: only one the writer reviews (or acts for the reviewer
+of), as the access module (``usecases.access``) decides.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from db.connection import write_transaction
 from db.events import append_event
 from db.recipients import line_managers_above, staff_by_id
+from usecases.access import children_for_action, require_act_on_child
 from usecases.accounts import SignedInUser
 from usecases.errors import UserError
 from usecases.notifications import base_url, tell
@@ -37,9 +39,15 @@ class GoodPracticeNote:
 
 
 def note_good_practice(store: Store, note: GoodPracticeNote, *, user: SignedInUser,
-                       on: dt.date) -> int:
-    """Record the note and tell the worker's (or team's) team manager and service manager."""
+                       on: dt.date, now: dt.datetime) -> int:
+    """Record the note and tell the worker's (or team's) team manager and service manager.
+
+    A child named in it must be one this person reviews (or acts for the reviewer of):
+    AccessRefused otherwise, recorded in the access audit, with nothing written."""
     db = store.db
+    if note.child_ref and db.execute("SELECT 1 FROM children WHERE case_ref = ?",
+                                     [note.child_ref]).fetchone():
+        require_act_on_child(store, user, note.child_ref, "note_good_practice", now)
     errors: dict[str, str] = {}
     if (note.worker_id is None) == (note.team_id is None):
         errors["about"] = "Choose either the worker or the team whose practice was good."
@@ -107,6 +115,12 @@ def _managers(store: Store, worker: dict | None, team_id: int | None) -> list[di
         if match is not None:
             found.append(match)
     return found
+
+
+def children_to_name(store: Store, user: SignedInUser) -> list[dict]:
+    """The children a note of this person's may name: those they review (or act for the
+    reviewer of)."""
+    return children_for_action(store, user, "note_good_practice")
 
 
 def workers_and_teams(store: Store) -> tuple[list[dict], list[dict]]:

@@ -1,58 +1,102 @@
-"""Importing alert histories from CSV: all of it, or none of it.
+"""Importing alert histories: the import's own CSV, or an authority's old spreadsheet.
 
-Columns: ``alert,child,track,date,event,level,outcome,by,until,note,category``. Every row
-is first checked on its own (dates, words, levels), then every alert's rows are played
-through the same engine the screens use, in date order, with the clock run between rows,
-inside one transaction. Any problem is reported by line number and column, and then the
-transaction is rolled back: nothing is imported.
+Columns: ``alert,child,track,date,event,level,outcome,by,until,note,category`` (see
+README.md, "Alert histories: the import format"), read from CSV or from an Excel ``.xlsx``
+sheet; a map (``usecases.importing.mapping``) turns a spreadsheet's own headings and words
+into these. The file is read once, a row at a time: each row is checked on its own and
+kept in a scratch file on disk (``db.import_staging``), so memory does not grow with the
+file. Then, inside one transaction, every alert's rows are played through the same engine
+the screens use, in date order, with the clock run up to each row's date before the row
+is applied: an empty ``by`` means whoever the alert is waiting for *then*. Any problem is
+reported by line and column, and the transaction is rolled back: nothing is imported.
+
+What older records lack is recorded, not invented (``rules.legacy``): a concern with no
+category is imported under "Not recorded", and a formal step with no record of the
+consultation the policy asks for is imported with its event flagged ``gate_not_recorded``.
+Each is a warning with its line. Recording history tells nobody: no message or e-mail is
+left behind for an imported event.
 """
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import datetime as dt
-import io
-from collections import defaultdict
-from dataclasses import dataclass, field
+import json
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from db.alerts import alert_by_ref
 from db.connection import write_transaction
 from db.events import append_event
+from db.import_staging import Staging
+from db.imports import alerts_with_flag, discard_messages_since, flagged_events, message_marks
 from db.people import child_by_ref, insert_child, staff_by_email
+from db.settings import get_setting, set_setting
+from rules.alert_rules import advance
 from rules.alert_state import INFORMAL, OUTCOMES, USER_EVENTS, AlertState
-from rules.alert_transitions import Command, informal_addressee
-from rules.roles import ROLES
+from rules.alert_transitions import Command, informal_addressee, level_name
+from rules.dates import uk_date
+from rules.legacy import (
+    GATE_FLAG,
+    GATE_NOT_RECORDED,
+    NOT_RECORDED,
+    NOT_RECORDED_LABEL,
+    gates_needed,
+    with_not_recorded,
+)
+from rules.roles import ROLES, role_name
+from usecases.accounts import SignedInUser
 from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
 from usecases.errors import UserError
+from usecases.importing.mapping import ColumnMap, fold, layout, parse_map, read_map_file
+from usecases.importing.problems import ImportRefused, Problem, ProblemList
+from usecases.importing.reader import ImportFile, Spreadsheet
 from usecases.store import Store
+
+__all__ = ["COLUMNS", "ImportRefused", "ImportResult", "Problem", "import_events"]
 
 COLUMNS = ("alert", "child", "track", "date", "event", "level", "outcome", "by", "until",
            "note", "category")
+#: What a map can fill: the columns, and ``gate`` (who was consulted, where a spreadsheet
+#: keeps that apart from its notes).
+MAP_COLUMNS = (*COLUMNS, "gate")
+REQUIRED = ("alert", "child", "date", "event")
+#: Columns whose words a map can translate.
+VALUE_COLUMNS = ("track", "event", "level", "outcome", "by", "category")
 TRACK_STATUS = {"iro": "looked_after", "cp": "child_protection"}
+STATUS_TRACK = {status: track for track, status in TRACK_STATUS.items()}
+STATUS_WORDS = {"looked_after": "looked after", "child_protection": "on a child protection plan"}
 REVIEWER_EVENTS = ("raised", "satisfied", "not_satisfied", "escalated", "extension_agreed",
                    "extension_refused", "withdrawn", "hos_notified", "cafcass_referral",
                    "legal_advice")
+#: No imported date may be earlier (the calendar counts working days from 1970; no IRO
+#: record is older than the role, and a year 0001 or 1900 is a mistake).
+EARLIEST_DATE = dt.date(1990, 1, 1)
+#: Nor later (the working-day calendar ends in 2100), whatever the import's date.
+LATEST_DATE = dt.date(2099, 12, 31)
+#: An agreed date or a new due date more than this after its row is taken to be a typo.
+MAX_UNTIL_DAYS = 366
+MAX_REF_CHARS = 64
+#: How many warnings an ImportResult keeps (all are counted, and all are passed to
+#: ``on_warning`` as they are found).
+WARNINGS_KEPT = 1_000
+CATEGORY_WARNING = "category_not_recorded"
+GATE_WARNING = "gate_not_recorded"
+WARNING_WORDS = {
+    CATEGORY_WARNING: "alerts with no concern category, imported under 'Not recorded'",
+    GATE_WARNING: "formal steps with no record of the consultation the policy asks for, "
+                  "flagged 'gate not recorded'",
+}
+#: Notes that say the consultation was not recorded (what an export writes for such a step).
+_NOT_RECORDED_NOTES = {fold(GATE_NOT_RECORDED), "not recorded"}
+MAP_SETTING = "import_events_map"
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
-
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
-
-
-class ImportRefused(UserError):
-    """The file has problems; ``problems`` lists every one. Nothing was imported."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        noun = "problem" if len(problems) == 1 else "problems"
-        lines = "\n".join(str(p) for p in problems)
-        super().__init__(f"Nothing was imported: the file has {len(problems)} {noun}.\n{lines}")
+#: progress(stage, done, total): stage "check" (bytes or rows read) or "apply" (rows).
+Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass
@@ -60,7 +104,7 @@ class Row:
     line: int
     alert: str
     child: str
-    track: str
+    track: str  # "" when the file leaves it to the child's legal status
     date: dt.date
     event: str
     level: str
@@ -69,6 +113,7 @@ class Row:
     until: dt.date | None
     note: str
     category: str
+    gate: str | None  # None: the note is the gate record (the import's own format)
 
 
 @dataclass
@@ -76,207 +121,606 @@ class ImportResult:
     alerts: int = 0
     events: int = 0
     derived: int = 0
+    rows: int = 0
     children_created: list[str] = field(default_factory=list)
+    #: The first WARNINGS_KEPT warnings, by line.
+    warnings: list[Problem] = field(default_factory=list)
+    warning_counts: Counter = field(default_factory=Counter)
+    import_id: str = ""
+    dry_run: bool = False
 
+    @property
+    def warnings_total(self) -> int:
+        return sum(self.warning_counts.values())
 
-def _date(text: str, line: int, column: str, problems: list[Problem]) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        problems.append(Problem(line, column, f"'{text}' is not a date: write it as "
-                                              "YYYY-MM-DD, for example 2026-12-21."))
-        return None
-
-
-def parse_rows(store: Store, text: str) -> tuple[list[Row], list[Problem], set[str]]:
-    """Read and check each row on its own; every problem is reported, not just the first.
-
-    Returns the good rows, the problems, and the alerts that had a bad row (their
-    histories cannot be played through the rules).
-    """
-    problems: list[Problem] = []
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in COLUMNS if c not in header]
-    if missing:
-        problems.append(Problem(1, "", "the header is missing the column"
-                                + ("s " if len(missing) > 1 else " ")
-                                + ", ".join(missing) + f". Expected: {','.join(COLUMNS)}."))
-        return [], problems, set()
-    rows: list[Row] = []
-    broken: set[str] = set()
-    for line, raw in enumerate(reader, start=2):
-        values = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if not any(values.values()):
-            continue
-        row = _check_row(store, line, values, problems)
-        if row is not None:
-            rows.append(row)
+    def summary(self) -> list[str]:
+        """What happened, in sentences (the command prints these; the page shows them)."""
+        verb = "Would import" if self.dry_run else "Imported"
+        lines = [f"{verb} {self.events:,} events on {self.alerts:,} alerts from {self.rows:,} "
+                 f"rows; the rules {'would add' if self.dry_run else 'added'} "
+                 f"{self.derived:,} events of their own."]
+        if self.children_created:
+            shown = ", ".join(self.children_created[:20])
+            more = len(self.children_created) - 20
+            lines.append(f"{'Would create' if self.dry_run else 'Created'} "
+                         f"{len(self.children_created):,} children not in the store before: "
+                         f"{shown}{f' and {more:,} more' if more > 0 else ''}. "
+                         "Complete their details.")
+        if self.warnings_total:
+            parts = [f"{n:,} {WARNING_WORDS.get(kind, kind)}"
+                     for kind, n in sorted(self.warning_counts.items())]
+            lines.append(f"{self.warnings_total:,} warning"
+                         f"{'' if self.warnings_total == 1 else 's'}: " + "; ".join(parts) + ".")
         else:
-            broken.add(values.get("alert", ""))
-    if not rows and not problems:
-        problems.append(Problem(1, "", "the file has a header but no rows to import."))
-    return rows, problems, broken
+            lines.append("No warnings.")
+        if self.dry_run:
+            lines.append("This was a dry run: nothing was written.")
+        return lines
 
 
-def _check_row(store: Store, line: int, v: dict[str, str], problems: list[Problem]) -> Row | None:
-    before = len(problems)
+class _DryRun(Exception):
+    """Raised inside the transaction to roll a dry run back."""
+
+
+# ---------------------------------------------------------------------------- dates
+
+
+def _parse_date(text: str, date_format: str) -> dt.date | None:
+    """``YYYY-MM-DD`` (and ``DD/MM/YYYY`` when the map says so), strictly; else None."""
+    try:
+        if _ISO.match(text):
+            return dt.date.fromisoformat(text)
+        uk = _UK.match(text) if date_format == "DD/MM/YYYY" else None
+        if uk:
+            return dt.date(int(uk.group(3)), int(uk.group(2)), int(uk.group(1)))
+    except ValueError:
+        return None
+    return None
+
+
+def _example(date_format: str) -> str:
+    return "DD/MM/YYYY, for example 21/12/2026" if date_format == "DD/MM/YYYY" else \
+        "YYYY-MM-DD, for example 2026-12-21"
+
+
+# ---------------------------------------------------------------------------- the import
+
+
+@dataclass
+class _Import:
+    store: Store  # the store, with the policy as an import sees it (rules.legacy)
+    real_policy_categories: dict[str, tuple[str, ...]]
+    as_of: dt.date | None
+    column_map: ColumnMap | None
+    file_name: str
+    on_warning: Callable[[Problem], None] | None
+    actor_id: int | None
+    problems: ProblemList = field(default_factory=ProblemList)
+    result: ImportResult = field(default_factory=ImportResult)
+    latest: dt.date | None = None
+    staff: dict[str, dict | None] = field(default_factory=dict)
+    sheet: str | None = None
+
+    @property
+    def date_format(self) -> str:
+        return self.column_map.date_format if self.column_map else "YYYY-MM-DD"
+
+    def problem(self, line: int, column: str, message: str) -> None:
+        self.problems.add(Problem(line, column, message))
+
+    def warn(self, kind: str, line: int, column: str, message: str) -> None:
+        warning = Problem(line, column, message)
+        self.result.warning_counts[kind] += 1
+        if len(self.result.warnings) < WARNINGS_KEPT:
+            self.result.warnings.append(warning)
+        if self.on_warning is not None:
+            self.on_warning(warning)
+
+
+def import_events(
+    store: Store,
+    source: str | ImportFile,
+    *,
+    as_of: dt.date | None = None,
+    column_map: ColumnMap | None = None,
+    sheet: str | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+    on_warning: Callable[[Problem], None] | None = None,
+    actor_id: int | None = None,
+) -> ImportResult:
+    """Append the histories in ``source`` (CSV text, or a file); all of them or none.
+
+    ``as_of`` is today (or the date the operator gives): a row dated after it is refused.
+    ``sheet`` names the sheet of an Excel workbook (else the map's, else the first).
+    With ``dry_run`` everything is checked and played through the rules, then rolled back.
+    Raises ImportRefused listing every problem (up to a limit), or FileRefused when the
+    file cannot be read at all.
+    """
+    file = ImportFile.from_text(source) if isinstance(source, str) else source
+    if as_of is not None and not EARLIEST_DATE <= as_of <= LATEST_DATE:
+        raise UserError(f"The import's date, {as_of.isoformat()}, is out of range.")
+    policy = with_not_recorded(store.policy)
+    ctx = _Import(
+        store=replace(store, policy=policy),
+        real_policy_categories={t: tuple(c.id for c in store.policy.track(t).categories)
+                                for t in store.policy.tracks},
+        as_of=as_of, column_map=column_map, file_name=file.name, on_warning=on_warning,
+        actor_id=actor_id, sheet=sheet or (column_map.sheet if column_map else None),
+    )
+    ctx.result.dry_run = dry_run
+
+    def step(stage: str) -> Callable[[int, int | None], None] | None:
+        if progress is None:
+            return None
+        return lambda done, total: progress(stage, done, total)
+
+    with Staging() as staging:
+        _read(ctx, file, staging, step("check"))
+        if ctx.problems.full:
+            raise ctx.problems.refusal()
+        if not ctx.result.rows and not ctx.problems:
+            ctx.problem(1, "", "the file has a header but no rows to import.")
+        if staging.rows == 0:
+            raise ctx.problems.refusal()
+        ctx.result.import_id = file.sha256()[:16]
+        with contextlib.suppress(_DryRun):  # a dry run rolls back at the end
+            _apply(ctx, staging, dry_run, step("apply"))
+    return ctx.result
+
+
+def _read(ctx: _Import, file: ImportFile, staging: Staging,
+          progress: Callable[[int, int | None], None] | None) -> None:
+    """Pass one: read every row, check it on its own, and stage the good ones."""
+    column_map = ctx.column_map
+    with Spreadsheet(file, progress, column_map.header_row if column_map else None) as book:
+        sheet = book.sheet(ctx.sheet)
+        columns = MAP_COLUMNS if column_map else COLUMNS
+        where, header_problems = layout(sheet.header, columns, REQUIRED, column_map,
+                                        all_required_without_map=True)
+        for message in header_problems:
+            ctx.problem(sheet.header_line, "", message)
+        if header_problems:
+            raise ctx.problems.refusal()
+        for cells in sheet.rows():
+            ctx.result.rows += 1
+            values = {c: where.value(c, cells.values) for c in columns}
+            for position, message in cells.problems:
+                ctx.problem(cells.line, where.column_of(position, sheet.header), message)
+            row = _check_row(ctx, cells.line, values, bad_cells=bool(cells.problems))
+            if row is None:
+                staging.mark_broken(values["alert"])
+            else:
+                staging.add({**vars(row), "date": row.date.isoformat(),
+                             "until": row.until.isoformat() if row.until else None})
+            if ctx.problems.full:
+                ctx.problems.more = True
+                return
+
+
+def _check_row(ctx: _Import, line: int, v: dict[str, str], bad_cells: bool) -> Row | None:
+    policy = ctx.store.policy
+    before = len(ctx.problems)
+    warnings: list[tuple[str, str, str]] = []
 
     def need(column: str, what: str) -> None:
         if not v.get(column):
-            problems.append(Problem(line, column, f"{what} is missing."))
+            ctx.problem(line, column, f"{what} is missing.")
+        elif len(v[column]) > MAX_REF_CHARS:
+            ctx.problem(line, column, f"{what} is {len(v[column])} characters long; the "
+                                      f"longest allowed is {MAX_REF_CHARS}.")
 
     need("alert", "the alert reference")
     need("child", "the child's case reference")
     track = v.get("track", "")
-    if track not in store.policy.tracks:
-        problems.append(Problem(line, "track", f"'{track}' is not a track of "
-                                f"{store.policy.id}: use {' or '.join(store.policy.tracks)}."))
-    day = _date(v.get("date", ""), line, "date", problems)
+    # A map may leave the track to the child's legal status (checked in pass two).
+    if (ctx.column_map is None or track) and track not in policy.tracks:
+        ctx.problem(line, "track", f"'{track}' is not a track of {policy.id}: use "
+                                   f"{' or '.join(policy.tracks)}.")
+    day = _check_date(ctx, line, "date", v.get("date", ""))
+    if day is not None and ctx.as_of is not None and day > ctx.as_of:
+        ctx.problem(line, "date", f"{uk_date(day)} is after {uk_date(ctx.as_of)}, the date of "
+                                  "this import: a history cannot hold events yet to happen.")
     event = v.get("event", "")
     if event not in USER_EVENTS:
-        problems.append(Problem(line, "event", f"'{event}' is not an event this import knows. "
-                                f"Use one of: {', '.join(USER_EVENTS)}."))
-    level = v.get("level", "")
-    if event in ("raised", "escalated") and track in store.policy.tracks:
-        ladder = store.policy.track(track).roles_on_ladder
-        allowed = ((INFORMAL,) if event == "raised" else ()) + ladder
-        if level not in allowed:
-            problems.append(Problem(line, "level", f"'{level}' is not a level of the {track} "
-                                    f"ladder. Use one of: {', '.join(allowed)}."))
+        ctx.problem(line, "event", f"'{event}' is not an event this import knows. "
+                                   f"Use one of: {', '.join(USER_EVENTS)}.")
     outcome = v.get("outcome", "")
     if event == "responded" and outcome not in OUTCOMES:
-        problems.append(Problem(line, "outcome", f"'{outcome}' is not an outcome. Use one of: "
-                                f"{', '.join(OUTCOMES)}."))
+        ctx.problem(line, "outcome", f"'{outcome}' is not an outcome. Use one of: "
+                                     f"{', '.join(OUTCOMES)}.")
     until = None
     if v.get("until"):
-        until = _date(v["until"], line, "until", problems)
+        until = _check_date(ctx, line, "until", v["until"])
+        if until is not None and day is not None and until > day + dt.timedelta(MAX_UNTIL_DAYS):
+            ctx.problem(line, "until", f"{uk_date(until)} is more than a year after the row's "
+                                       f"date ({uk_date(day)}); check the year.")
     elif event == "extension_requested":
-        problems.append(Problem(line, "until", "a request for more time needs the date asked "
-                                "for."))
-    by = v.get("by", "")
-    if by and by not in ROLES and "@" not in by:
-        problems.append(Problem(line, "by", f"'{by}' is neither a role (such as iro or "
-                                "service_manager) nor a staff e-mail address."))
+        ctx.problem(line, "until", "a request for more time needs the date asked for.")
+    by = _check_by(ctx, line, v.get("by", ""))
+    level = v.get("level", "")
     category = v.get("category", "")
-    if event == "raised" and track in store.policy.tracks:
-        ids = [c.id for c in store.policy.track(track).categories]
-        if category not in ids:
-            problems.append(Problem(line, "category", f"'{category}' is not a concern "
-                                    f"category of the {track} track. Use one of: "
-                                    f"{', '.join(ids)}."))
-    if len(problems) > before or day is None:
+    if track in policy.tracks:
+        level, category = _check_track_fields(ctx, line, track, event, level, category,
+                                              v.get("alert", ""), warnings)
+    gate = None if ctx.column_map is None else v.get("gate", "")
+    if len(ctx.problems) > before or day is None or bad_cells:
         return None
+    for kind, column, message in warnings:
+        ctx.warn(kind, line, column, message)
+    if ctx.latest is None or day > ctx.latest:
+        ctx.latest = day
     return Row(line=line, alert=v["alert"], child=v["child"], track=track, date=day,
                event=event, level=level, outcome=outcome, by=by, until=until,
-               note=v.get("note", ""), category=category)
+               note=v.get("note", ""), category=category, gate=gate)
 
 
-def _actor(store: Store, row: Row, state: AlertState | None,
-           problems: list[Problem]) -> tuple[str, int | None]:
-    """The role (and staff id) behind a row; an empty ``by`` means the expected person."""
-    if "@" in row.by:
-        person = staff_by_email(store.db, row.by)
-        if person is None:
-            problems.append(Problem(row.line, "by", f"no member of staff has the e-mail "
-                                    f"address {row.by}."))
-            return "", None
-        return person["role"], person["id"]
-    if row.by:
-        return row.by, None
-    track = store.policy.track(row.track)
-    if row.event in REVIEWER_EVENTS:
-        return track.raised_by[0], None
-    if state is not None and state.awaiting not in ("", "iro"):
-        return state.awaiting, None
-    if state is not None and state.level == INFORMAL:
-        return informal_addressee(track), None
-    return "", None
+def _check_date(ctx: _Import, line: int, column: str, text: str) -> dt.date | None:
+    day = _parse_date(text, ctx.date_format)
+    if day is None:
+        ctx.problem(line, column, f"'{text}' is not a date: write it as "
+                                  f"{_example(ctx.date_format)}.")
+        return None
+    if day < EARLIEST_DATE:
+        ctx.problem(line, column, f"'{text}' is before {uk_date(EARLIEST_DATE)}, earlier "
+                                  "than any record this import takes; check the year.")
+        return None
+    if day > LATEST_DATE:
+        ctx.problem(line, column, f"'{text}' is after {uk_date(LATEST_DATE)}, later than "
+                                  "the working-day calendar reaches; check the year.")
+        return None
+    return day
 
 
-def _command(row: Row, role: str, staff_id: int | None) -> Command:
-    gate = row.note if row.event in ("raised", "escalated") else ""
-    return Command(
-        kind=row.event, on=row.date, actor_role=role, actor_id=staff_id, level=row.level,
-        outcome=row.outcome, until=row.until, note=row.note, gate=gate,
-        emergency=gate.lower().startswith("emergency"), category=row.category,
-    )
+def _check_by(ctx: _Import, line: int, by: str) -> str:
+    if not by or by in ROLES or "@" in by:
+        return by
+    for slug, name in ROLES.items():
+        if fold(name) == fold(by):
+            return slug
+    ctx.problem(line, "by", f"'{by}' is neither a role (such as iro or service_manager) nor a "
+                            "staff e-mail address.")
+    return by
 
 
-def import_events(store: Store, text: str) -> ImportResult:
-    """Append the histories in ``text``; raises ImportRefused listing every problem."""
-    rows, problems, broken = parse_rows(store, text)
-    if not rows:
-        raise ImportRefused(problems)
-    by_alert: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        if row.alert not in broken:
-            by_alert[row.alert].append(row)
-    result = ImportResult()
-    with write_transaction(store.db):  # raising inside rolls everything back
-        for ref, alert_rows in by_alert.items():
-            alert_rows.sort(key=lambda r: r.date)  # stable: same-day rows keep file order
-            _import_alert(store, ref, alert_rows, problems, result)
-        if problems:
-            raise ImportRefused(sorted(problems, key=lambda p: p.line))
-    return result
+def _check_track_fields(ctx: _Import, line: int, track_id: str, event: str, level: str,
+                        category: str, alert: str,
+                        warnings: list[tuple[str, str, str]]) -> tuple[str, str]:
+    """The level and category of a row, which depend on its track; (level, category id)."""
+    track = ctx.store.policy.track(track_id)
+    if event in ("raised", "escalated"):
+        ladder = track.roles_on_ladder
+        allowed = ((INFORMAL,) if event == "raised" else ()) + ladder
+        if level not in allowed:
+            ctx.problem(line, "level", f"'{level}' is not a level of the {track_id} ladder. "
+                                       f"Use one of: {', '.join(allowed)}.")
+    if event != "raised":
+        return level, category
+    if not category or fold(category) in (NOT_RECORDED, fold(NOT_RECORDED_LABEL)):
+        warnings.append((CATEGORY_WARNING, "category",
+                         f"no concern category recorded; alert {alert} is imported under "
+                         f"'{NOT_RECORDED_LABEL}'."))
+        return level, NOT_RECORDED
+    for found in track.categories:
+        if category == found.id or fold(category) == fold(found.label):
+            return level, found.id
+    own = ctx.real_policy_categories.get(track_id, ())
+    ctx.problem(line, "category", f"'{category}' is not a concern category of the {track_id} "
+                                  f"track. Use one of: {', '.join(own)}.")
+    return level, category
 
 
-def _import_alert(store: Store, ref: str, rows: list[Row], problems: list[Problem],
-                  result: ImportResult) -> None:
+def _apply(ctx: _Import, staging: Staging, dry_run: bool,
+           progress: Callable[[int, int | None], None] | None) -> None:
+    """Pass two: play each alert's rows through the rules, in one transaction."""
+    db = ctx.store.db
+    total = staging.good_rows()
+    done = 0
+    with write_transaction(db):  # raising inside rolls everything back
+        marks = message_marks(db)
+        for ref, records in staging.alerts():
+            rows = [_row(r) for r in records]
+            _import_alert(ctx, ref, rows)
+            done += len(rows)
+            if progress is not None:
+                progress(done, total)
+            if ctx.problems.full:
+                ctx.problems.more = True
+                break
+        if ctx.problems:
+            raise ctx.problems.refusal()
+        discard_messages_since(db, marks)
+        result = ctx.result
+        append_event(
+            db, kind="events_imported", occurred_on=ctx.as_of or ctx.latest or EARLIEST_DATE,
+            actor_id=ctx.actor_id, actor_role="admin",
+            data={"import_id": result.import_id, "file": ctx.file_name, "rows": result.rows,
+                  "alerts": result.alerts, "events": result.events, "derived": result.derived,
+                  "children_created": len(result.children_created),
+                  "warnings": dict(result.warning_counts)},
+            reason=f"Alert histories imported from {ctx.file_name}: {result.rows:,} rows, "
+                   f"{result.alerts:,} alerts, {result.events:,} events; "
+                   f"{result.warnings_total:,} warnings.")
+        if dry_run:
+            raise _DryRun
+
+
+def _row(record: dict) -> Row:
+    return Row(line=record["line"], alert=record["alert"], child=record["child"],
+               track=record["track"], date=dt.date.fromisoformat(record["date"]),
+               event=record["event"], level=record["level"], outcome=record["outcome"],
+               by=record["by"],
+               until=dt.date.fromisoformat(record["until"]) if record["until"] else None,
+               note=record["note"], category=record["category"], gate=record["gate"])
+
+
+def _alert_track(ctx: _Import, ref: str, rows: list[Row], existing, child: dict | None) -> str:
+    """The alert's track, and whether the rows agree with each other and with the store."""
     first = rows[0]
+    policy = ctx.store.policy
+    track = first.track or (existing.track if existing else "") or (
+        STATUS_TRACK[child["legal_status"]] if child else "")
+    before = len(ctx.problems)
     for row in rows[1:]:
         if row.child != first.child:
-            problems.append(Problem(row.line, "child", f"alert {ref} is for child "
-                                    f"{first.child} (line {first.line}), not {row.child}."))
-        if row.track != first.track:
-            problems.append(Problem(row.line, "track", f"alert {ref} is on the {first.track} "
-                                    f"track (line {first.line}), not {row.track}."))
+            ctx.problem(row.line, "child", f"alert {ref} is for child {first.child} (line "
+                                           f"{first.line}), not {row.child}.")
+        if row.track and row.track != track:
+            ctx.problem(row.line, "track", f"alert {ref} is on the {track} track (line "
+                                           f"{first.line}), not {row.track}.")
+    if existing is not None:
+        if existing.child_ref != first.child:
+            ctx.problem(first.line, "child", f"alert {ref} is already in the store, for child "
+                                             f"{existing.child_ref}, not {first.child}.")
+        elif existing.track != track:
+            ctx.problem(first.line, "track", f"alert {ref} is already in the store on the "
+                                             f"{existing.track} track, not {track}.")
+    elif not track:
+        ctx.problem(first.line, "track", f"say which track alert {ref} is on: child "
+                                         f"{first.child} is not in the store, so its legal "
+                                         "status cannot tell.")
+    elif child is not None and TRACK_STATUS[track] != child["legal_status"]:
+        expected = STATUS_TRACK[child["legal_status"]]
+        ctx.problem(first.line, "track", f"child {first.child} is "
+                                         f"{STATUS_WORDS[child['legal_status']]}, so alert {ref} "
+                                         f"belongs on the {expected} track, not {track}.")
+    if track and track not in policy.tracks and len(ctx.problems) == before:
+        ctx.problem(first.line, "track", f"child {first.child} is "
+                                         f"{STATUS_WORDS[TRACK_STATUS[track]]}, but {policy.id} "
+                                         f"has no {track} track for alert {ref}.")
+    return track if len(ctx.problems) == before else ""
+
+
+def _import_alert(ctx: _Import, ref: str, rows: list[Row]) -> None:
+    store = ctx.store
     existing = alert_by_ref(store.db, ref)
-    state = AlertState.from_json(existing.state) if existing else None
-    child_id = existing.child_id if existing else _child_id(store, first, result)
-    result.alerts += 1
+    child = child_by_ref(store.db, rows[0].child)
+    track = _alert_track(ctx, ref, rows, existing, child)
+    if not track:
+        return
+    before = len(ctx.problems)
     for row in rows:
-        before = len(problems)
-        role, staff_id = _actor(store, row, state, problems)
-        if len(problems) > before:
+        if not row.track:  # its level and category could not be checked without the track
+            warnings: list[tuple[str, str, str]] = []
+            row.level, row.category = _check_track_fields(
+                ctx, row.line, track, row.event, row.level, row.category, ref, warnings)
+            for kind, column, message in warnings:
+                ctx.warn(kind, row.line, column, message)
+            row.track = track
+    if len(ctx.problems) > before:
+        return
+    state = AlertState.from_json(existing.state) if existing else None
+    child_id = existing.child_id if existing else (
+        child["id"] if child else _create_child(ctx, rows[0], track))
+    ctx.result.alerts += 1
+    for row in rows:
+        if state is None and row.event != "raised":
+            ctx.problem(row.line, "event", f"alert {ref} must start with a 'raised' row, not "
+                                           f"'{row.event}'.")
             return
-        command = _command(row, role, staff_id)
+        # The clock first: the row meets the alert where time has taken it by then.
+        now = (AlertState(ref=ref, child=row.child, track=track) if state is None
+               else advance(store.policy, store.calendar, state, row.date)[0])
+        before = len(ctx.problems)
+        role, staff_id = _actor(ctx, row, now)
+        if len(ctx.problems) > before:
+            return
+        command = _command(ctx, row, role, staff_id, now)
         try:
             if state is None:
-                if row.event != "raised":
-                    problems.append(Problem(row.line, "event", f"alert {ref} must start with a "
-                                            f"'raised' row, not '{row.event}'."))
-                    return
                 recorded = raise_in_transaction(store, child_id=child_id, child_ref=row.child,
-                                                track=row.track, command=command, ref=ref,
+                                                track=track, command=command, ref=ref,
                                                 concern=row.note)
             else:
                 recorded = act_in_transaction(store, ref, command)
         except AlertRefused as refused:
             for message in refused.messages:
-                problems.append(Problem(row.line, "event", message))
+                ctx.problem(row.line, "event", message)
             if row is not rows[-1]:
-                problems.append(Problem(row.line, "", f"the later rows of alert {ref} were not "
-                                        "checked, as they follow this one."))
+                ctx.problem(row.line, "", f"the later rows of alert {ref} were not checked, as "
+                                          "they follow this one.")
             return
-        result.events += 1
-        result.derived += sum(1 for e in recorded.events if e.rule is not None)
+        if command.details.get(GATE_FLAG):
+            _warn_gate(ctx, row, now, command)
+        ctx.result.events += 1
+        ctx.result.derived += sum(1 for e in recorded.events if e.rule is not None)
         updated = alert_by_ref(store.db, ref)
         assert updated is not None
         state = AlertState.from_json(updated.state)
 
 
-def _child_id(store: Store, row: Row, result: ImportResult) -> int:
-    child = child_by_ref(store.db, row.child)
-    if child is not None:
-        return child["id"]
-    result.children_created.append(row.child)
-    child_id = insert_child(store.db, case_ref=row.child, name=row.child, date_of_birth=None,
-                            legal_status=TRACK_STATUS[row.track], team_id=None,
+def _actor(ctx: _Import, row: Row, now: AlertState) -> tuple[str, int | None]:
+    """The role (and staff id) behind a row; an empty ``by`` means whoever the alert is
+    waiting for on the row's date, the clock having run up to it."""
+    if "@" in row.by:
+        key = row.by.lower()
+        if key not in ctx.staff:
+            ctx.staff[key] = staff_by_email(ctx.store.db, row.by)
+        person = ctx.staff[key]
+        if person is None:
+            ctx.problem(row.line, "by", f"no member of staff has the e-mail address {row.by}.")
+            return "", None
+        return person["role"], person["id"]
+    if row.by:
+        return row.by, None
+    track = ctx.store.policy.track(now.track)
+    if row.event in REVIEWER_EVENTS:
+        return track.raised_by[0], None
+    if now.awaiting not in ("", "iro"):
+        return now.awaiting, None
+    if now.level == INFORMAL and now.raised_on is not None:
+        return informal_addressee(track), None
+    return "", None
+
+
+def _command(ctx: _Import, row: Row, role: str, staff_id: int | None,
+             now: AlertState) -> Command:
+    details: dict = {"import_id": ctx.result.import_id, "import_line": row.line}
+    gate = ""
+    if row.event in ("raised", "escalated"):
+        text = row.note if row.gate is None else row.gate
+        if text and fold(text) not in _NOT_RECORDED_NOTES:
+            gate = text
+        else:
+            probe = Command(kind=row.event, on=row.date, actor_role=role, level=row.level)
+            if gates_needed(ctx.store.policy, ctx.store.calendar, now, probe):
+                gate = GATE_NOT_RECORDED
+                details[GATE_FLAG] = True
+    return Command(
+        kind=row.event, on=row.date, actor_role=role, actor_id=staff_id, level=row.level,
+        outcome=row.outcome, until=row.until, note=row.note, gate=gate,
+        emergency=gate.lower().startswith("emergency"), category=row.category, details=details,
+    )
+
+
+def _warn_gate(ctx: _Import, row: Row, now: AlertState, command: Command) -> None:
+    policy = ctx.store.policy
+    gates = gates_needed(policy, ctx.store.calendar, now, replace(command, gate=""))
+    who = " or ".join(dict.fromkeys(role_name(r) for g in gates for r in g.consult))
+    target = level_name(policy.track(now.track), row.level)
+    column = "note" if row.gate is None else (
+        "gate" if ctx.column_map is not None and "gate" in ctx.column_map.columns else "")
+    ctx.warn(GATE_WARNING, row.line, column,
+             f"no record that {who} was consulted before {target}, as {policy.id} asks; "
+             f"alert {row.alert} is imported with this step flagged 'gate not recorded'.")
+
+
+def _create_child(ctx: _Import, row: Row, track: str) -> int:
+    db = ctx.store.db
+    ctx.result.children_created.append(row.child)
+    child_id = insert_child(db, case_ref=row.child, name=row.child, date_of_birth=None,
+                            legal_status=TRACK_STATUS[track], team_id=None,
                             social_worker_id=None, reviewer_id=None)
-    append_event(store.db, kind="child_added", occurred_on=row.date, actor_role="admin",
-                 child_id=child_id,
+    append_event(db, kind="child_added", occurred_on=row.date, actor_role="admin",
+                 actor_id=ctx.actor_id, child_id=child_id,
+                 data={"import_id": ctx.result.import_id, "import_line": row.line},
                  reason=f"Child {row.child} added by an import of alert histories (line "
                         f"{row.line}); name and details to be completed.")
     return child_id
+
+
+# ---------------------------------------------------------------------------- for pages
+
+
+@dataclass(frozen=True)
+class GateNotRecorded:
+    """A formal step imported without a record of the consultation its policy asks for."""
+
+    on: dt.date
+    kind: str  # raised or escalated
+    level: str
+    level_name: str
+    import_line: int | None
+
+
+def gates_not_recorded(store: Store, ref: str) -> list[GateNotRecorded]:
+    """The steps of alert ``ref`` whose gate was not recorded (empty for almost every
+    alert). Ask only about an alert the person has already been allowed to see."""
+    row = alert_by_ref(store.db, ref.strip())
+    if row is None:
+        return []
+    track = store.policy.track(row.track)
+    found = []
+    for event in flagged_events(store.db, row.id, GATE_FLAG):
+        data = json.loads(event["data"])
+        level = data.get("level", "")
+        found.append(GateNotRecorded(
+            on=dt.date.fromisoformat(event["occurred_on"]), kind=event["kind"], level=level,
+            level_name=level_name(track, level) if level else "",
+            import_line=data.get("import_line")))
+    return found
+
+
+def alerts_with_gate_not_recorded(store: Store, user: SignedInUser) -> list[dict]:
+    """Every alert imported with a step flagged 'gate not recorded' (the administrator's
+    import report): reference, child's case reference, track and status."""
+    _require_admin(user, "The import report")
+    return alerts_with_flag(store.db, GATE_FLAG)
+
+
+def _require_admin(user: SignedInUser, what: str) -> None:
+    if user.role != "admin":
+        raise UserError(f"{what} is for the system administrator.")
+
+
+def read_map(path: str) -> ColumnMap:
+    """The map file at ``path`` (``--map``), checked; MapInvalid lists every problem."""
+    return read_map_file(path, MAP_COLUMNS, VALUE_COLUMNS)
+
+
+def map_from_text(text: str, name: str = "the map") -> ColumnMap:
+    return parse_map(text, name, MAP_COLUMNS, VALUE_COLUMNS)
+
+
+def saved_map(store: Store) -> ColumnMap | None:
+    """The mapping saved in the app's mapping step, if any."""
+    text = get_setting(store.db, MAP_SETTING)
+    return map_from_text(text, "the saved mapping") if text else None
+
+
+def save_map(store: Store, user: SignedInUser, column_map: ColumnMap, *,
+             as_of: dt.date) -> None:
+    """Keep ``column_map`` for the next import (one per store); the administrator only."""
+    _require_admin(user, "Saving an import mapping")
+    with write_transaction(store.db):
+        set_setting(store.db, MAP_SETTING, column_map.to_yaml())
+        append_event(store.db, kind="import_map_saved", occurred_on=as_of,
+                     actor_id=user.staff_id, actor_role="admin",
+                     reason=f"{user.name} saved the column mapping for importing alert "
+                            "histories.")
+
+
+def sheets_of(file: ImportFile) -> list[str]:
+    """The sheets of an Excel workbook (a CSV file has one, named after the file)."""
+    with Spreadsheet(file) as book:
+        return list(book.sheet_names)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the mapping step shows of a file: its sheets, headings and some of its words."""
+
+    sheets: list[str]
+    sheet: str
+    header: list[str]
+    samples: dict[str, list[str]]
+    rows: int
+
+
+def outline(file: ImportFile, *, sheet: str | None = None, header_row: int | None = None,
+            words: int = 40, progress: Callable[[int, int | None], None] | None = None,
+            ) -> Outline:
+    """Read the file once for its headings and up to ``words`` distinct values of each
+    (flat memory: the rest of each column is only counted)."""
+    with Spreadsheet(file, progress, header_row) as book:
+        found = book.sheet(sheet)
+        samples: dict[str, dict[str, None]] = {h: {} for h in found.header if h}
+        rows = 0
+        for cells in found.rows():
+            rows += 1
+            for heading, value in zip(found.header, cells.values, strict=False):
+                bucket = samples.get(heading)
+                if bucket is not None and value and len(bucket) < words:
+                    bucket.setdefault(value[:80], None)
+        return Outline(sheets=list(book.sheet_names), sheet=found.name, header=found.header,
+                       samples={h: list(v) for h, v in samples.items()}, rows=rows)

@@ -3,19 +3,25 @@ notifications and one e-mail in the outbox, in the same transaction as the event
 
 Nothing is sent here: ``usecases.mail`` delivers the outbox later, with retries, so a mail
 server being down never loses a message and never blocks recording the event.
+
+The in-app message says what was said ("Service Manager responded: <their words>"); the
+e-mail carries no free text about the child, only what kind of thing happened and the link
+(``rules.notification_rules.mail_body``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from dataclasses import replace
 
 from db.notifications import insert_notification
 from db.outbox import enqueue_mail
-from db.recipients import child_people
+from db.recipients import child_people, staff_by_id
 from rules.alert_state import AlertState
 from rules.alert_transitions import NewEvent
-from rules.notification_rules import Subject, audience, body
+from rules.notification_rules import Subject, audience, body, mail_body
+from rules.roles import role_name
 from usecases.recipients import people_for_role, reviewer_of
 from usecases.store import Store
 
@@ -58,8 +64,19 @@ def notify(
         return 0
     link = (f"{base_url()}/alert?ref={subject.ref}" if subject.ref
             else f"{base_url()}/child?child={subject.child_ref}")
+    subject = replace(subject, actor=_actor(store, event))
     return tell(store, event_id=event_id, on=event.on, to=to, cc=cc, subject=who.subject,
-                body=body(subject, link), link=link)
+                body=body(subject, link), link=link, mail_body=mail_body(subject, link))
+
+
+def _actor(store: Store, event: NewEvent) -> str:
+    """Who did it, for the message: "Frankie Brackenridge (Service Manager)"."""
+    if event.rule is not None or not event.actor_role or event.actor_role == "system":
+        return ""
+    role = role_name(event.actor_role)
+    person = staff_by_id(store.db, event.actor_id) if event.actor_id is not None else None
+    name = person["name"] if person else ""
+    return f"{name} ({role})" if name else f"the {role}"
 
 
 def tell(
@@ -72,14 +89,19 @@ def tell(
     subject: str,
     body: str,
     link: str,
+    mail_body: str | None = None,
 ) -> int:
     """Notify people (staff rows with id and email) of one event: in the app and by one
-    e-mail, inside the caller's transaction. Returns how many people."""
+    e-mail, inside the caller's transaction. Returns how many people.
+
+    ``mail_body`` is the e-mail's text when it must differ from the in-app ``body`` (which
+    may quote what people typed; an e-mail never does)."""
     for person, copy in [*((p, False) for p in to), *((p, True) for p in cc)]:
         insert_notification(store.db, event_id=event_id, staff_id=person["id"], copy=copy,
                             subject=subject, body=body, link=link, created_on=on.isoformat())
     enqueue_mail(store.db, to=[p["email"] for p in to], cc=[p["email"] for p in cc],
-                 subject=subject, body=body, link=link, event_id=event_id,
+                 subject=subject, body=body if mail_body is None else mail_body, link=link,
+                 event_id=event_id,
                  dedupe_key=f"event:{event_id}", queued_at=f"{on.isoformat()}T00:00:00")
     return len(to) + len(cc)
 

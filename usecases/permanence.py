@@ -9,7 +9,9 @@ its period was reached, and tells the role the policy names. Under a policy with
 ``permanence`` section the facts can still be recorded, but nothing is referred.
 
 Each use case is one :func:`db.connection.write_transaction`, and reads the child again
-inside it.
+inside it. Before it, the access module (``usecases.access``) says whether this person may
+record facts for this child at all (the child's social worker and the managers above them);
+a refusal is recorded in the access audit.
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from db.permanence import (
     referral_keys,
     set_placement,
 )
-from db.recipients import staff_by_id
 from rules.alert_transitions import NewEvent
 from rules.dates import uk_date
 from rules.permanence_rules import (
@@ -44,19 +45,18 @@ from rules.permanence_rules import (
     upcoming,
 )
 from rules.roles import role_name
+from usecases.access import children_for_action, require_act_on_child, require_view_child
 from usecases.accounts import SignedInUser
-from usecases.children import children_for
 from usecases.errors import UserError
 from usecases.notifications import base_url, tell
 from usecases.recipients import people_for_role, reviewer_of
 from usecases.store import Store
 
-#: Who records a child's placement facts: the social worker and the child's managers.
+#: Who records a child's placement facts: the social worker and the child's managers
+#: (which children: ``usecases.access``, the social worker and the managers above them).
 PLACEMENT_ROLES: tuple[str, ...] = (
     "social_worker", "practice_manager", "team_manager", "operations_manager", "service_manager",
 )
-#: Of those, the roles that belong to one team: they record only for their team's children.
-TEAM_ROLES: tuple[str, ...] = ("social_worker", "practice_manager", "team_manager")
 
 FIELDS: tuple[str, ...] = ("placed_with_parents_since", "permanence_plan",
                            "permanence_decision_on", "permanence_placed_on")
@@ -169,18 +169,13 @@ def validate_placement(
     return errors
 
 
-def _check_recorder(store: Store, child: Mapping, actor_id: int | None, actor_role: str) -> None:
+def _check_recorder(actor_role: str) -> None:
+    """The process's part: which roles record these facts (which children: access)."""
     if actor_role not in PLACEMENT_ROLES:
         who = role_name(actor_role) if actor_role else "Someone without a role"
         raise UserError(
             "Only the child's social worker or a manager (Practice, Team, Operations or Service "
             f"Manager) can record placement and permanence facts; {who} cannot.")
-    if actor_role in TEAM_ROLES and actor_id is not None and child["team_id"] is not None:
-        staff = staff_by_id(store.db, actor_id)
-        if staff and staff["team_id"] is not None and staff["team_id"] != child["team_id"]:
-            raise UserError(
-                f"{staff['name']} is not in the child's team ({child['team'] or 'another team'});"
-                " someone in that team, or the service manager, records these facts.")
 
 
 # -- words -------------------------------------------------------------------------------------
@@ -237,17 +232,23 @@ def record_placement(
     permanence_plan: str | None,
     permanence_decision_on: dt.date | None,
     permanence_placed_on: dt.date | None,
-    actor_id: int | None,
-    actor_role: str,
+    user: SignedInUser,
     on: dt.date,
+    now: dt.datetime,
 ) -> RecordedPlacement:
     """Record a looked-after child's placement and permanence facts: one transaction.
 
     Writes the facts and a ``placement_recorded`` event, then makes at once any referral the
     facts show was already due (dated the day it fell due), so a placement recorded late is
-    referred without waiting for the next sweep. Raises :class:`PlacementInvalid` (every
-    field problem at once) or :class:`UserError` with nothing written.
+    referred without waiting for the next sweep. Raises AccessRefused (not this person's
+    child), :class:`PlacementInvalid` (every field problem at once) or :class:`UserError`
+    with nothing written.
     """
+    actor_id, actor_role = user.staff_id, user.role
+    if placement_by_ref(store.db, child_ref) is None:
+        raise UserError(f"There is no child with case reference {child_ref}.")
+    require_act_on_child(store, user, child_ref, "record_placement", now)
+    _check_recorder(actor_role)
     errors = validate_placement(
         placed_with_parents_since=placed_with_parents_since, permanence_plan=permanence_plan,
         permanence_decision_on=permanence_decision_on,
@@ -256,7 +257,6 @@ def record_placement(
         child = placement_by_ref(store.db, child_ref)
         if child is None:
             raise UserError(f"There is no child with case reference {child_ref}.")
-        _check_recorder(store, child, actor_id, actor_role)
         if child["legal_status"] != "looked_after":
             raise UserError(
                 f"{child['name']} ({child_ref}) is on a child protection plan, not looked after: "
@@ -386,15 +386,19 @@ def placement_children(store: Store, user: SignedInUser) -> list[dict]:
     """The looked-after children this person may record placement facts for."""
     if user.role not in PLACEMENT_ROLES:
         return []
-    _, children = children_for(store, user)
-    return [c for c in children if c["legal_status"] == "looked_after"]
+    return [c for c in children_for_action(store, user, "record_placement")
+            if c["legal_status"] == "looked_after"]
 
 
-def placement_of(store: Store, case_ref: str, as_of: dt.date) -> PlacementView:
-    """One child's facts, and what they lead to under the policy."""
-    child = placement_by_ref(store.db, case_ref)
-    if child is None:
+def placement_of(store: Store, user: SignedInUser, case_ref: str, as_of: dt.date,
+                 now: dt.datetime) -> PlacementView:
+    """One child's facts, and what they lead to under the policy, for someone who may
+    record them (the opening is audited)."""
+    if placement_by_ref(store.db, case_ref) is None:
         raise UserError(f"There is no child with case reference {case_ref}.")
+    require_act_on_child(store, user, case_ref, "record_placement", now)
+    require_view_child(store, user, case_ref, now)
+    child = placement_by_ref(store.db, case_ref)
+    assert child is not None
     facts = facts_of(child)
     return PlacementView(child=child, facts=facts, outlook=outlook(store, facts, as_of))
-

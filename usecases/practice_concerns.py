@@ -10,7 +10,9 @@ These concerns are about staff, not a child: their events never carry a child id
 never appear on a child's chronology, and only the Deputy Head of Service and those above
 (``rules.concern_rules.CONCERN_READERS``) can list or answer them, which is enforced here
 and not only on the screen. Under a policy without ``practice_concerns`` the procedure is
-off: nothing can be referred, and nothing is listed or swept.
+off: nothing can be referred, and nothing is listed or swept. A concern may name the child
+whose review it was: only a child the referrer may see (``usecases.access``), and a reader
+who may not see that child sees the concern without it.
 
 Each use case is one :func:`db.connection.write_transaction`.
 """
@@ -54,6 +56,7 @@ from rules.concern_rules import (
 from rules.dates import uk_date, working_days_phrase
 from rules.policy import Policy, PracticeConcerns
 from rules.roles import role_name
+from usecases.access import child_ties, children_for_action, require_act_on_child
 from usecases.accounts import SignedInUser
 from usecases.errors import UserError
 from usecases.notifications import base_url, tell
@@ -147,23 +150,32 @@ def people_to_refer_about(store: Store, user: SignedInUser | None = None) -> lis
     return [p for p in found if user is None or p["id"] != user.staff_id]
 
 
+def children_to_name(store: Store, user: SignedInUser) -> list[dict]:
+    """The children a concern of this person's may name: any child they may see."""
+    return children_for_action(store, user, "refer_concern")
+
+
 def refer_concern(
     store: Store,
     *,
     about_staff_id: int | None,
     child_ref: str | None = None,
     concern: str,
-    actor_id: int | None,
-    actor_role: str,
+    user: SignedInUser,
     on: dt.date,
+    now: dt.datetime,
 ) -> ConcernRecorded:
     """Refer a concern about an IRO's or CP chair's practice: one transaction.
 
     The answer is due ``respond_days`` working days later; the policy's ``to`` role is told.
-    Raises :class:`ConcernInvalid` (every field problem at once) or :class:`UserError` (the
-    procedure is off, or no role) with nothing written.
+    Raises :class:`ConcernInvalid` (every field problem at once), AccessRefused (a child the
+    person may not see) or :class:`UserError` (the procedure is off, or no role) with
+    nothing written.
     """
     rule = _rule(store.policy)
+    actor_id, actor_role = user.staff_id, user.role
+    if child_ref and child_id_by_ref(store.db, child_ref) is not None:
+        require_act_on_child(store, user, child_ref, "refer_concern", now)
     if not actor_role:
         raise UserError("Sign in to refer a concern: it must say who referred it.")
     errors: dict[str, str] = {}
@@ -390,4 +402,7 @@ def concerns_visible_to(store: Store, user: SignedInUser) -> list[dict]:
     above, nothing for anyone else (or when the policy has no such procedure)."""
     if store.policy.practice_concerns is None or not may_read(user.role):
         return []
-    return all_concerns(store.db)
+    seen = child_ties(store, user)
+    return [row if row["child_id"] is None or row["child_id"] in seen
+            else {**row, "child_ref": None, "child_name": None}
+            for row in all_concerns(store.db)]

@@ -3,7 +3,9 @@
 A cell that begins with ``=``, ``+``, ``-`` or ``@`` would be run as a formula by Excel
 or LibreOffice; anything from the store (a child's name, a note) could begin that way,
 so such text is prefixed with an apostrophe, which spreadsheets show as plain text.
-Numbers and dates stay numbers and dates.
+Numbers stay numbers. Dates are written the UK way everywhere people read them: Excel
+keeps them as dates shown ``21 Dec 2026``; CSV and the screens write ``21 Dec 2026``.
+Periods arrive already in words (``November 2026``, ``Jul-Sep 2026``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from rules.dates import uk_date
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DATE_FORMAT = "d mmm yyyy"
@@ -49,10 +53,27 @@ def neutralise(value: Any) -> Any:
 
 def _csv_cell(value: Any) -> Any:
     if isinstance(value, dt.date):
-        return value.isoformat()
+        return uk_date(value)
     if value is None:
         return ""
     return neutralise(value)
+
+
+def _screen_cell(column: str, value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return uk_date(value)
+    if value is None:
+        return ""
+    if isinstance(value, float) and PERCENT_COLUMNS.search(column):
+        return f"{value:.1%}"
+    return value
+
+
+def display_rows(table: Table) -> list[dict[str, Any]]:
+    """A table's rows for a screen: one dict per row, dates as ``21 Dec 2026``, shares as
+    percentages, nothing shown for a missing value."""
+    return [{c: _screen_cell(c, v) for c, v in zip(table.columns, row, strict=True)}
+            for row in table.rows]
 
 
 def table_csv(table: Table) -> bytes:

@@ -7,6 +7,14 @@
 - Annual (the IRO annual report): how far alerts went and where they were resolved,
   timeliness, themes, CAFCASS referrals, good practice, and the Red/Amber/Green picture.
   The year is the financial year (April to March), as IRO annual reports are.
+
+Periods are in words (``November 2026``, quarters as ``Jul-Sep 2026``), dates are dates
+(shown ``21 Dec 2026``), and every figure per level carries its track. On time, breached
+and resolved are ``db.outcomes``' one definition, through the dashboard's figures.
+
+A report is counted as things stood at the end of its period, or on ``as_of`` (the day it
+is run) if that comes first: a report of the current month does not foresee what will be
+overdue by the month's end.
 """
 
 from __future__ import annotations
@@ -16,7 +24,8 @@ import datetime as dt
 from collections import Counter
 
 from db import dashboard as q
-from usecases.dashboard import figures, themes_of
+from usecases.accounts import SignedInUser
+from usecases.dashboard import figures, quarter_label, themes_of, visible_to
 from usecases.report_files import Table
 from usecases.store import Store
 
@@ -34,17 +43,29 @@ def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
 
 
-def monthly(store: Store, year: int, month: int) -> list[Table]:
+def _until(end: dt.date, as_of: dt.date | None) -> dt.date:
+    return min(end, as_of) if as_of is not None else end
+
+
+def monthly(store: Store, year: int, month: int, as_of: dt.date | None = None,
+            user: SignedInUser | None = None) -> list[Table]:
+    """Outstanding alerts at the month's end; the list of alerts (which names children)
+    holds only those ``user`` may see, the counts by stage all."""
     end = month_end(year, month)
-    fig = figures(store, q.Filter(dt.date(1970, 1, 1), end), end)
-    rows = tuple((r["alert"], r["child"], r["team"], r["stage"], r["waiting_for"], r["due"],
-                  "Yes" if r["overdue"] else "No") for r in fig.outstanding)
-    by_stage = Counter((r["stage"], r["waiting_for"]) for r in fig.outstanding)
+    day = _until(end, as_of)
+    fig = figures(store, q.Filter(dt.date(1970, 1, 1), day), day)
+    listed = fig.outstanding if user is None else visible_to(store, user, fig.outstanding,
+                                                             "alert")
+    rows = tuple((r["alert"], r["child"], r["team"], r["track"], r["stage"], r["waiting_for"],
+                  r["due"], "Yes" if r["overdue"] else "No") for r in listed)
+    order = {(r["track"], r["stage"]): (r["track_order"], r["order"]) for r in fig.outstanding}
+    by_stage = Counter((r["track"], r["stage"], r["waiting_for"]) for r in fig.outstanding)
     return [
-        Table(f"Outstanding {end:%b %Y}", ("Alert", "Child", "Team", "Stage", "Waiting for",
-                                           "Due", "Overdue"), rows),
-        Table("By stage", ("Stage", "Waiting for", "Alerts"),
-              tuple((s, w, n) for (s, w), n in sorted(by_stage.items()))),
+        Table(f"Outstanding {end:%b %Y}", ("Alert", "Child", "Team", "Track", "Stage",
+                                           "Waiting for", "Due", "Overdue"), rows),
+        Table("By stage", ("Track", "Stage", "Waiting for", "Alerts"),
+              tuple((t, s, w, n) for (t, s, w), n in sorted(
+                  by_stage.items(), key=lambda kv: (order[kv[0][:2]], kv[0][2])))),
     ]
 
 
@@ -60,7 +81,7 @@ def quarterly(store: Store, year: int, quarter: int) -> list[Table]:
     before = quarter_bounds(*previous_quarter(year, quarter))
     now, then = _theme_team_counts(store, start, end), _theme_team_counts(store, *before)
     keys = sorted(set(now) | set(then))
-    label = f"{year} Q{quarter}"
+    label = quarter_label(year, quarter)
     by_team_theme = tuple((team, theme, now[(team, theme)], then[(team, theme)],
                            now[(team, theme)] - then[(team, theme)]) for team, theme in keys)
     themes = sorted({t for _, t in keys})
@@ -77,10 +98,11 @@ def quarterly(store: Store, year: int, quarter: int) -> list[Table]:
     ]
 
 
-def annual(store: Store, first_year: int) -> list[Table]:
+def annual(store: Store, first_year: int, as_of: dt.date | None = None) -> list[Table]:
     """The financial year from 1 April ``first_year`` to 31 March the year after."""
     start, end = dt.date(first_year, 4, 1), dt.date(first_year + 1, 3, 31)
-    fig = figures(store, q.Filter(start, end), end, period="quarter")
+    day = _until(end, as_of)
+    fig = figures(store, q.Filter(start, end), day, period="quarter")
     informal = sum(r["resolved_here"] for r in fig.ladder if r["level"] == "informal")
     formal = sum(r["resolved_here"] for r in fig.ladder if r["level"] != "informal")
     themes: Counter = Counter()
@@ -92,19 +114,25 @@ def annual(store: Store, first_year: int) -> list[Table]:
                     for r in fig.ladder)),
         Table("Resolved", ("Resolved", "Alerts"),
               (("Informally", informal), ("Formally", formal))),
-        Table("Timeliness", ("Stage", "Responses", "On time", "Share on time"),
-              tuple((r["stage"], r["responses"], r["on_time"], r["share_on_time"])
-                    for r in fig.on_time)),
+        Table("Timeliness", ("Track", "Stage", "Responses", "On time", "Share on time"),
+              tuple((r["track_label"], r["stage"], r["responses"], r["on_time"],
+                     r["share_on_time"]) for r in fig.on_time)),
         Table("Working days to resolution",
               ("Track", "Resolved", "Median working days", "Mean working days",
-               "Within 20 working days"),
+               "Within the formal limit", "Over the formal limit"),
               tuple((r["track"], r["resolved"], r["median_working_days"],
-                     r["mean_working_days"], r["within_20"]) for r in fig.resolution)),
+                     r["mean_working_days"], r["within_limit"], r["over_limit"])
+                    for r in fig.resolution)),
+        Table("Over the formal limit", ("Month the limit passed", "Track", "Alerts",
+                                        "Closed after the limit"),
+              tuple((r["period_label"], r["track_label"], r["alerts"], r["closed"])
+                    for r in fig.over_cap)),
         Table("Themes", ("Theme", "Alerts"), tuple(sorted(themes.items()))),
         Table("CAFCASS referrals", ("Month", "Team", "Referrals"),
-              tuple((r["period"], r["team"], r["events"]) for r in fig.cafcass)),
+              tuple((r["period_label"], r["team"], r["events"]) for r in fig.cafcass)),
         Table("Good practice", ("Team", "Notes"),
               tuple((r["team"], r["notes"]) for r in fig.good_practice)),
         Table("RAG by quarter", ("Quarter", "Team", "Judgement", "Reviews"),
-              tuple((r["period"], r["team"], r["rag"], r["reviews"]) for r in fig.rag)),
+              tuple((r["period_label"], r["team"], r["rag"].capitalize(), r["reviews"])
+                    for r in fig.rag)),
     ]

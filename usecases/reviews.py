@@ -10,7 +10,9 @@ prompt, decisions sent late), and sends the decisions to the team manager, whose
 
 Every use case here is one :func:`db.connection.write_transaction`, and reads the review
 again inside it, so two people (or two sweeps) acting at once cannot both act on the same
-state.
+state. Before it, the access module (``usecases.access``) says whether this person may act
+for this child at all (the child's reviewer records the form; the managers above the
+child's social worker reply to its decisions); a refusal is recorded in the access audit.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ from rules.review_rules import (
     silence_on,
 )
 from rules.roles import ROLES, role_name
+from usecases.access import children_for_action, require_act_on_child, require_act_on_review
+from usecases.accounts import SignedInUser
 from usecases.errors import UserError
 from usecases.event_log import write_events
 from usecases.store import Store
@@ -73,9 +77,6 @@ PARTICIPATION: dict[str, str] = {
 #: What the form records about each key document (seed 004, 2.3: "monitoring of key
 #: planning documentation").
 DOCUMENT_CHECKS: tuple[str, ...] = ("present", "up_to_date", "adequate")
-
-#: Who may act for the reviewer besides the track's own reviewers: the IRO service's manager.
-ACTS_FOR_REVIEWER: tuple[str, ...] = ("principal_iro",)
 
 #: Who may reply to review decisions: the child's team's managers (seed 002, 3.3).
 REPLY_ROLES: tuple[str, ...] = ("team_manager", "practice_manager", "service_manager")
@@ -190,10 +191,19 @@ def track_for_kind(policy: Policy, kind: str) -> Track | None:
 
 
 def recorder_roles(policy: Policy, kind: str) -> tuple[str, ...]:
-    """Who may record a monitoring form of this kind: the track's reviewers and the
-    principal IRO."""
+    """Who may record a monitoring form of this kind: the track's reviewers and those the
+    policy lets act for the reviewer (the principal IRO)."""
     track = track_for_kind(policy, kind)
-    return (*track.raised_by, *ACTS_FOR_REVIEWER) if track else ()
+    if track is None:
+        return ()
+    return (*track.raised_by,
+            *(r for r in policy.access.act_for_reviewer if r not in track.raised_by))
+
+
+def children_to_review(store: Store, user: SignedInUser) -> list[dict]:
+    """The children this person may record a review for: those they review (every child,
+    for whoever acts for the reviewer)."""
+    return children_for_action(store, user, "record_review")
 
 
 # -- validation --------------------------------------------------------------------------------
@@ -331,21 +341,26 @@ def record_review(
     store: Store,
     form: ReviewForm,
     *,
-    actor_id: int | None,
-    actor_role: str,
+    user: SignedInUser,
     recorded_on: dt.date,
+    now: dt.datetime,
 ) -> RecordedReview:
     """Save a monitoring form and send its decisions to the team manager: one transaction.
 
-    Raises :class:`ReviewInvalid` (every field problem at once) or :class:`UserError`
-    (someone who may not record it, an unknown child) with nothing written.
+    Raises :class:`ReviewInvalid` (every field problem at once), AccessRefused (not this
+    person's child to review) or :class:`UserError` (a role that does not record it, an
+    unknown child) with nothing written.
     """
     policy, calendar = store.policy, store.calendar
+    actor_id, actor_role = user.staff_id, user.role
     errors = validate_review_form(policy, form, recorded_on)
     if errors:
         raise ReviewInvalid(errors)
     track = track_for_kind(policy, form.kind)
     assert track is not None and form.held_on is not None
+    if child_row(store.db, form.child_id) is None:
+        raise UserError(f"There is no child with id {form.child_id} in this store.")
+    require_act_on_child(store, user, {"id": form.child_id}, "record_review", now)
     allowed = recorder_roles(policy, form.kind)
     if actor_role not in allowed:
         who = role_name(actor_role) if actor_role else "Someone without a role"
@@ -496,17 +511,22 @@ def reply_to_decisions(
     *,
     agree: bool,
     note: str,
-    actor_id: int | None,
-    actor_role: str,
+    user: SignedInUser,
     on: dt.date,
+    now: dt.datetime,
 ) -> RecordedReview:
     """The team manager agrees or disputes the review decisions: one transaction.
 
     The clock is brought up to ``on`` first, so a reply after silence already counted meets
     the decisions where they now are (under ``on_silence: agreed`` they are settled; under
-    ``prompt`` a late reply is still recorded). Raises :class:`UserError` with nothing
-    written when the reply is not allowed.
+    ``prompt`` a late reply is still recorded). Raises AccessRefused (someone not above the
+    child's social worker) or :class:`UserError` with nothing written when the reply is not
+    allowed.
     """
+    actor_id, actor_role = user.staff_id, user.role
+    if review_by_id(store.db, review_id) is None:
+        raise UserError(f"There is no review {review_id}.")
+    require_act_on_review(store, user, review_id, now)
     with write_transaction(store.db):
         row = review_by_id(store.db, review_id)
         if row is None:

@@ -12,15 +12,23 @@ import sqlite_utils
 from db.connection import connection_for, open_db, write_transaction
 from db.events import append_event
 from db.schema import MIGRATIONS, migrate
-from db.settings import CREATED_ON, POLICY_ID, POLICY_VERSION, get_setting, set_setting
-from rules.policy import Policy, load_preset, preset_ids
+from db.settings import CREATED_ON, POLICY_ID, get_setting, set_setting
+from rules.policy import Policy, load_preset, preset_path
 from rules.working_days import WorkingCalendar, calendar_for
 from usecases.errors import UserError
+from usecases.policy_versions import (
+    COMMAND_LINE,
+    ensure_versions,
+    policy_in_store,
+    read_policy_source,
+    record_first_version,
+)
 
 
 @dataclass(frozen=True)
 class Store:
-    """An open store and the policy that governs it."""
+    """An open store and the policy that governs it: the version in force (see
+    ``usecases.policy_versions`` for the others, and for the version an alert runs under)."""
 
     db: sqlite_utils.Database
     policy: Policy
@@ -39,14 +47,32 @@ def _check_policy_id(policy_id: str) -> Policy:
 
 
 def create_store(
-    path: str | os.PathLike[str], policy_id: str, *, demo: bool, as_of: dt.date
+    path: str | os.PathLike[str],
+    policy_id: str | None = None,
+    *,
+    demo: bool,
+    as_of: dt.date,
+    policy_file: str | os.PathLike[str] | None = None,
+    adopted_by: str = COMMAND_LINE,
 ) -> Store:
-    """Create a new store under ``policy_id``; with ``demo``, fill it with synthetic data.
+    """Create a new store under the preset ``policy_id``, or under the policy in
+    ``policy_file`` (checked first: PolicyInvalid listing every problem, and nothing is
+    created); with ``demo``, fill it with synthetic data.
 
-    Refuses a file that already holds a store, so an operator cannot overwrite an
-    authority's records by retyping a command.
+    The policy becomes the store's version 1, in force from ``as_of``. Refuses a file that
+    already holds a store, so an operator cannot overwrite an authority's records by
+    retyping a command.
     """
-    policy = _check_policy_id(policy_id)
+    if (policy_id is None) == (policy_file is None):
+        raise UserError("Give either a policy preset (--policy ID) or a policy file "
+                        "(--policy-file FILE.yaml), not both.")
+    if policy_file is not None:
+        text, policy = read_policy_source(policy_file)
+        source = f"the policy file {Path(policy_file).name}"
+    else:
+        policy = _check_policy_id(policy_id or "")
+        text = preset_path(policy.id).read_text(encoding="utf-8")
+        source = f"the preset {policy.id}"
     path = Path(path)
     _create_private_file(path)
     db = open_db(path)
@@ -60,17 +86,19 @@ def create_store(
             )
         with write_transaction(db):
             set_setting(db, POLICY_ID, policy.id)
-            set_setting(db, POLICY_VERSION, str(policy.version))
             set_setting(db, CREATED_ON, as_of.isoformat())
-            append_event(
+            event_id = append_event(
                 db,
                 kind="store_created",
                 occurred_on=as_of,
                 actor_role="admin",
-                data={"policy_id": policy.id, "policy_version": policy.version},
-                reason=f"Store created under policy {policy.id} version {policy.version}.",
+                data={"policy_id": policy.id, "policy_version": 1},
+                reason=f"Store created under policy {policy.id} version 1, from {source}.",
             )
-        store = Store(db=db, policy=policy, path=path)
+            record_first_version(db, policy_id=policy.id, text=text, created_on=as_of,
+                                 adopted_by=adopted_by, reason=f"Created from {source}.",
+                                 event_id=event_id)
+        store = Store(db=db, policy=policy_in_store(db, path, as_of), path=path)
         if demo:
             from usecases.demo import add_demo_data
 
@@ -106,25 +134,21 @@ def prepare_store(path: str | os.PathLike[str]) -> None:
                 f"'python manage.py init --db NEW.db --policy seed-001'."
             )
         migrate(db)
+        ensure_versions(db)
     finally:
         db.close()
 
 
-def open_store(path: str | os.PathLike[str]) -> Store:
-    """This thread's connection to an existing store, with the policy that governs it."""
+def open_store(path: str | os.PathLike[str], as_of: dt.date | None = None) -> Store:
+    """This thread's connection to an existing store, with the policy in force.
+
+    Pass ``as_of`` (today, from the page or command) wherever it is known: the policy is
+    then the version in force that day. Without it, the version the store's settings say
+    is in force (kept up to date when a version is adopted, and by the sweep).
+    """
     path = _require_file(path)
     db = connection_for(path)
-    policy_id = get_setting(db, POLICY_ID)
-    if policy_id is None:
-        raise UserError(
-            f"{path} is not a store made by this application (it names no policy). "
-            f"Create one with 'python manage.py init --db {path} --policy seed-001'."
-        )
-    if policy_id not in preset_ids():
-        raise UserError(
-            f"{path} is governed by policy {policy_id}, which this installation does not have."
-        )
-    return Store(db=db, policy=load_preset(policy_id), path=path)
+    return Store(db=db, policy=policy_in_store(db, path, as_of), path=path)
 
 
 def _require_file(path: str | os.PathLike[str]) -> Path:

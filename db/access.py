@@ -1,0 +1,153 @@
+"""What the access module (``usecases.access``) needs to know about people and children.
+
+Read-only SQL: a child with the people around it, the staff below a manager, and which
+levels an alert reached. Deciding what follows from these facts is not done here.
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+#: How far a line-management walk goes (the same depth as ``db.recipients``).
+MAX_DEPTH = 30
+
+_CHILD = """
+    SELECT c.id, c.case_ref, c.legal_status, c.team_id, c.social_worker_id, c.reviewer_id
+    FROM children c"""
+
+
+def child_ties_by_ref(db: sqlite_utils.Database, case_ref: str) -> dict | None:
+    """A child's id, team, social worker and reviewer."""
+    rows = list(db.query(_CHILD + " WHERE c.case_ref = ?", [case_ref]))
+    return rows[0] if rows else None
+
+
+def child_ties_by_id(db: sqlite_utils.Database, child_id: int) -> dict | None:
+    rows = list(db.query(_CHILD + " WHERE c.id = ?", [child_id]))
+    return rows[0] if rows else None
+
+
+def all_child_ids(db: sqlite_utils.Database) -> list[int]:
+    return [r[0] for r in db.execute("SELECT id FROM children ORDER BY id").fetchall()]
+
+
+_BELOW = """WITH RECURSIVE below(id, depth) AS (
+               SELECT id, 1 FROM staff WHERE line_manager_id = :me
+               UNION
+               SELECT s.id, below.depth + 1 FROM staff s JOIN below
+                   ON s.line_manager_id = below.id
+               WHERE below.depth < :depth)"""
+
+
+def staff_below(db: sqlite_utils.Database, staff_id: int) -> set[int]:
+    """Everyone whose line-management chain runs up to this person (a walk down)."""
+    rows = db.execute(_BELOW + " SELECT DISTINCT id FROM below",
+                      {"me": staff_id, "depth": MAX_DEPTH}).fetchall()
+    return {r[0] for r in rows}
+
+
+def children_linked(db: sqlite_utils.Database, staff_id: int) -> dict[int, set[str]]:
+    """Children this person reviews ("reviewer"), or whose social worker is them or reports
+    to them ("care"): child id -> the ties."""
+    rows = db.execute(
+        _BELOW + """ SELECT id, reviewer_id = :me,
+                            social_worker_id = :me OR social_worker_id IN (SELECT id FROM below)
+                     FROM children WHERE reviewer_id = :me OR social_worker_id = :me
+                     OR social_worker_id IN (SELECT id FROM below)""",
+        {"me": staff_id, "depth": MAX_DEPTH}).fetchall()
+    return {r[0]: {tie for tie, on in (("reviewer", r[1]), ("care", r[2])) if on}
+            for r in rows}
+
+
+def children_of_team(db: sqlite_utils.Database, team_id: int) -> set[int]:
+    """Children allocated to the team."""
+    rows = db.execute("SELECT id FROM children WHERE team_id = ?", [team_id]).fetchall()
+    return {r[0] for r in rows}
+
+
+def alert_ties(db: sqlite_utils.Database, ref: str) -> dict | None:
+    """An alert's child, track, level, who it waits for and whether it is open."""
+    rows = list(db.query(
+        "SELECT id, ref, child_id, track, level, awaiting, status, state FROM alerts "
+        "WHERE ref = ?", [ref]))
+    return rows[0] if rows else None
+
+
+def levels_reached(db: sqlite_utils.Database, alert_id: int) -> list[str]:
+    """The levels an alert was raised or escalated to, in order ("informal" or a role)."""
+    rows = db.execute(
+        """SELECT json_extract(data, '$.level') FROM events
+           WHERE alert_id = ? AND kind IN ('raised', 'escalated') ORDER BY id""",
+        [alert_id]).fetchall()
+    return [r[0] for r in rows if r[0]]
+
+
+def alerts_reaching(
+    db: sqlite_utils.Database, levels: dict[str, set[str]]
+) -> list[dict]:
+    """Alerts that reached any of these levels ({track: {level, ...}}), with their child."""
+    found: dict[int, dict] = {}
+    for track, wanted in levels.items():
+        if not wanted:
+            continue
+        marks = ",".join("?" * len(wanted))
+        for row in db.query(
+            f"""SELECT DISTINCT a.id, a.ref, a.child_id, a.track, a.level, a.awaiting, a.status
+                FROM events e JOIN alerts a ON a.id = e.alert_id
+                WHERE e.kind IN ('raised', 'escalated') AND a.track = ?
+                  AND json_extract(e.data, '$.level') IN ({marks})""",
+                [track, *sorted(wanted)]):
+            found[row["id"]] = row
+    return list(found.values())
+
+
+def alert_ids_of_children(db: sqlite_utils.Database, child_ids: set[int]) -> set[int]:
+    if not child_ids:
+        return set()
+    ids = sorted(child_ids)
+    out: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        out |= {r[0] for r in db.execute(
+            f"SELECT id FROM alerts WHERE child_id IN ({marks})", chunk).fetchall()}
+    return out
+
+
+def review_ties(db: sqlite_utils.Database, review_id: int) -> dict | None:
+    rows = list(db.query("SELECT id, child_id, kind, held_on FROM reviews WHERE id = ?",
+                         [review_id]))
+    return rows[0] if rows else None
+
+
+def children_status(db: sqlite_utils.Database) -> list[tuple[int, str]]:
+    """(child id, legal status) of every child."""
+    return [(r[0], r[1]) for r in db.execute("SELECT id, legal_status FROM children")]
+
+
+def reviews_rag(db: sqlite_utils.Database) -> list[tuple[int, str | None]]:
+    """(child id, RAG) of every review."""
+    return [(r[0], r[1]) for r in db.execute("SELECT child_id, rag FROM reviews")]
+
+
+def alerts_level(db: sqlite_utils.Database) -> list[tuple[int, str, str, str]]:
+    """(alert id, track, level, status) of every alert."""
+    return [(r[0], r[1], r[2], r[3])
+            for r in db.execute("SELECT id, track, level, status FROM alerts")]
+
+
+def events_per_child(db: sqlite_utils.Database) -> dict[int, int]:
+    """How many events are about each child."""
+    return {r[0]: r[1] for r in db.execute(
+        "SELECT child_id, count(*) FROM events WHERE child_id IS NOT NULL GROUP BY child_id")}
+
+
+def staff_person(db: sqlite_utils.Database, *, staff_id: int | None = None,
+                 email: str | None = None) -> dict | None:
+    """A member of staff (active or not) by id or e-mail, with their team's name."""
+    where, value = ("s.id = ?", staff_id) if staff_id is not None else (
+        "lower(s.email) = lower(?)", (email or "").strip())
+    rows = list(db.query(
+        f"""SELECT s.id, s.name, s.email, s.role, s.team_id, s.active, t.name AS team_name
+            FROM staff s LEFT JOIN teams t ON t.id = s.team_id WHERE {where}""", [value]))
+    return rows[0] if rows else None
