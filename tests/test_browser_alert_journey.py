@@ -122,8 +122,9 @@ def test_iro_to_manager_and_back(site):
 
 def test_iro_notes_good_practice(site):
     url, store, browser = site
+    # the worker listed first (by name), so the option is in view however long the list is
     worker = next(store.db.query(
-        "SELECT name FROM staff WHERE role = 'social_worker' ORDER BY id LIMIT 1"))["name"]
+        "SELECT name FROM staff WHERE role = 'social_worker' ORDER BY name LIMIT 1"))["name"]
     before = store.db["good_practice"].count
     iro = sign_in(browser, url, email_of(store, "iro"))
     menu(iro, "Note good practice")

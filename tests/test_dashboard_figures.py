@@ -21,8 +21,8 @@ from db.dashboard import (
 from db.people import insert_child, insert_team
 from db.reviews import insert_review_form
 from tests.support import D, act, log, new_store, raise_at
-from usecases.alerts import sweep
 from usecases.accounts import SignedInUser
+from usecases.alerts import sweep
 from usecases.dashboard import alerts as dashboard_alerts
 from usecases.dashboard import alerts_behind, figures
 from usecases.export_alerts import export_alerts

@@ -86,8 +86,14 @@ def test_a_head_of_service_can_see_every_teams_inbox(monkeypatch, tmp_path):
 def test_amber_and_red_reviews_routed_to_a_manager_are_in_the_inbox(tmp_path):
     store = demo_store(tmp_path, "seed-004")
     manager = user_with_role(store, "service_manager")
+    # the demo's history has read its messages: leave the two latest amber ones unread
+    store.db.execute(
+        """UPDATE notifications SET read_at = NULL WHERE id IN (
+               SELECT n.id FROM notifications n JOIN events e ON e.id = n.event_id
+               WHERE e.kind = 'rag_routed' AND n.staff_id = ? ORDER BY n.id DESC LIMIT 2)""",
+        [manager.staff_id])
     rows = [r for r in inbox(store, manager, AS_OF) if r.kind == "review"]
-    assert rows and all("plan judged Amber" in r.asked for r in rows)
+    assert len(rows) == 2 and all("plan judged Amber" in r.asked for r in rows)
     from usecases.inbox import acknowledge
 
     results = acknowledge(store, manager, rows[:1], AS_OF,

@@ -403,8 +403,9 @@ class History:
     # -- reviews -----------------------------------------------------------------------------
 
     def _pressure(self, day: dt.date, team: int) -> float:
-        """How hard-pressed a team is: a slow service-wide wave, and one bad patch for one
-        team in the second year that it recovers from."""
+        """How hard-pressed a team is (0 to 1): a slow wave, out of step between teams, a bad
+        patch for one team in the second year and a shorter one for another in the third,
+        each recovered from."""
         years = (day - self.start).days / 365.25
         wave = 0.22 * math.sin(2 * math.pi * years / 1.6 + team * 1.3)
         bump = 0.35 if team == 3 and 0.9 <= years <= 1.7 else 0.0
