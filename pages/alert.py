@@ -174,10 +174,6 @@ if latest_below and view.latest_response is not None:
         show_entry(view.latest_response)
 
 # -- what happens next ----------------------------------------------------------------------------
-form: FormRound = form_round(f"alert_action.{ref}")
-saved = st.session_state.get(ERRORS, {})
-errors: dict[str, str] = (saved.get("errors", {})
-                          if saved.get("form") == (form.name, form.version) else {})
 
 
 def saved_message(done: FormRound, message: str) -> None:
@@ -264,6 +260,16 @@ def action_form() -> None:
                           or f"Saved: {len(recorded.events)} event(s).")
         st.rerun()
 
+
+form: FormRound = form_round(f"alert_action.{ref}")
+if summary := saved_summary(store, form.token):
+    # a quick click's run saved this filling-in and was stopped (by the next click) before
+    # it could say so and clear the form: say it now, whether or not the form still shows
+    saved_message(form, summary)
+    form = form_round(form.name)
+failed = st.session_state.get(ERRORS, {})
+errors: dict[str, str] = (failed.get("errors", {})
+                          if failed.get("form") == (form.name, form.version) else {})
 
 if actions:
     heading, anchor = (("Your decision: record what happens next", "your-decision")

@@ -131,6 +131,8 @@ def _review_audience(s: Subject) -> Audience | None:
 
 
 def _next_line(s: Subject) -> list[str]:
+    if s.kind == "not_satisfied":
+        return []  # what follows (an escalation, or the reviewer's choice) is told on its own
     if s.ref and s.awaiting and s.awaiting != REVIEWER:
         who = role_name(s.awaiting)
         return [f"Next: the {who} to respond" + (f" by {uk_date(s.due)}." if s.due else ".")]

@@ -313,26 +313,27 @@ def test_a_friday_deadline_seen_at_the_weekend(store):
 
 def test_a_click_whose_run_was_stopped_before_the_form_moved_on_says_saved(monkeypatch, store):
     """Three quick clicks: the first click's run saves and can be stopped (by the second
-    click) before the form starts its next round. The next run finds the same submission
-    token already used: nothing more is written, and the page says what was saved."""
+    click) before the form starts its next round or says what it did. The next run finds
+    the form's submission already saved: it writes nothing more, says what was saved, and
+    clears the form, even where the save closed the alert and there is no form to click."""
     p = _people(store)
     ref = _raise(store, p["iro"], level="service_manager", gate=GATE)
     at = open_page(app(monkeypatch, store, p["iro"]), "pages/alert.py", ref=ref)
     name = f"alert_action.{ref}"
     first_round = at.session_state["form_rounds"][name]
-    _widget(at, "selectbox", "Action").set_value("legal_advice").run()
-    _widget(at, "text_area", "Note (optional)").input("Asked the legal team today.")
+    _widget(at, "selectbox", "Action").set_value("withdrawn").run()
+    _widget(at, "text_area", "Why it is withdrawn").input(WHY_WITHDRAWN)
+    _widget(at, "checkbox", "I am sure: this withdraws and closes the alert, and cannot be "
+                            "undone").check()
     _save(at)
     events = store.db["events"].count
-    saved = "Saved. Independent legal advice was sought."
+    saved = "Saved. The alert was withdrawn."
     assert at.success[0].value == saved
-    # as if the run had been stopped before the form moved on: the same round, same token
+    # as if the run had been stopped just after saving: the same round, nothing said
     at.session_state["form_rounds"] = {**at.session_state["form_rounds"], name: first_round}
     at.session_state["alert_action_saved"] = {}
     at.run()
-    _widget(at, "selectbox", "Action").set_value("legal_advice").run()
-    _widget(at, "text_area", "Note (optional)").input("Asked the legal team today.")
-    _save(at)
     assert store.db["events"].count == events
     assert at.success[0].value == saved
     assert not at.error
+    assert at.session_state["form_rounds"][name][0] == first_round[0] + 1  # moved on

@@ -81,6 +81,16 @@ def _save_three_times(page: Page) -> None:
     idle(page)
 
 
+def _saved(page: Page, pattern: str, name: str) -> None:
+    """What the save did is on show (a picture is kept if not, to see why)."""
+    try:
+        expect(page.get_by_text(re.compile(pattern))).to_be_visible(timeout=WAIT)
+    except AssertionError:
+        screenshot(page, f"failed-{name}")
+        alerts = page.get_by_test_id("stAlertContainer").all_inner_texts()
+        raise AssertionError(f"{pattern!r} not shown; the page's messages: {alerts}") from None
+
+
 def test_the_conversation_on_the_alert_page(site):
     url, store, browser = site
     iro_email = next(store.db.query(
@@ -107,10 +117,9 @@ def test_the_conversation_on_the_alert_page(site):
     screenshot(manager, "alert-page-02-manager-writes")
     before = _events(store, ref)
     _save_three_times(manager)
-    expect(manager.get_by_text(re.compile(r"^Saved\. Service Manager upheld"))).to_be_visible(
-        timeout=WAIT)
+    _saved(manager, r"^Saved\. Service Manager upheld", "manager-response")
     assert _events(store, ref) == before + 1  # one response, however many clicks
-    assert manager.get_by_label("Your response in writing").count() == 0  # the form cleared
+    expect(manager.get_by_label("Your response in writing")).to_have_count(0)  # cleared
     screenshot(manager, "alert-page-03-manager-saved")
 
     # -- the IRO reads exactly those words under "Latest response", and decides ---------------
@@ -134,8 +143,7 @@ def test_the_conversation_on_the_alert_page(site):
     idle(iro)
     before = _events(store, ref)
     _save_three_times(iro)
-    expect(iro.get_by_text(re.compile(r"^Saved\. The IRO is not satisfied"))).to_be_visible(
-        timeout=WAIT)
+    _saved(iro, r"^Saved\. The IRO is not satisfied", "not-satisfied")
     assert _events(store, ref) == before + 2  # not satisfied, and the rules' escalation
     assert alert_by_ref(store.db, ref).state["level"] == "head_of_service"
     expect(iro.get_by_text(NOT_SATISFIED, exact=True)).to_have_count(1)
@@ -153,11 +161,16 @@ def test_the_conversation_on_the_alert_page(site):
         timeout=WAIT)
     assert _events(store, ref) == before
     screenshot(iro, "alert-page-06-iro-must-confirm")
-    iro.get_by_text(re.compile("^I am sure: this withdraws")).click()
+    sure = iro.get_by_role("checkbox", name=re.compile("^I am sure: this withdraws"))
+    for _ in range(3):  # a click can land while the extra clicks' reruns redraw the form
+        idle(iro)
+        if sure.is_checked():
+            break
+        iro.get_by_text(re.compile("^I am sure: this withdraws")).click()
+    expect(sure).to_be_checked()
     idle(iro)
     _save_three_times(iro)
-    expect(iro.get_by_text(re.compile(r"^Saved\. The alert was withdrawn"))).to_be_visible(
-        timeout=WAIT)
+    _saved(iro, r"^Saved\. The alert was withdrawn", "withdrawn")
     assert _events(store, ref) == before + 1
     assert alert_by_ref(store.db, ref).state["status"] == "withdrawn"
     expect(iro.get_by_text(WHY_WITHDRAWN, exact=True)).to_have_count(1)

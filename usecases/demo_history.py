@@ -134,8 +134,8 @@ class DemoChild:
     reviewer_id: int
     worker_id: int
     since: dt.date  # came into care, or onto a child protection plan
-    rag: str = ""
-    last_rag: str = ""
+    rag: str = ""  # the plan's judgement at the latest review held
+    last_rag: str = ""  # ... and at the latest review recorded
     helped: bool = False  # an alert was settled since the last review
     alert: _AlertRun | None = None
 
@@ -195,6 +195,7 @@ _CONTROL = {
     **dict.fromkeys(("COMMIT", "COMMIT;", "END", "END;"), "commit"),
     **dict.fromkeys(("ROLLBACK", "ROLLBACK;"), "rollback"),
 }
+_CONTROL_LENGTH = max(map(len, _CONTROL))
 
 
 class _OneCommit:
@@ -215,7 +216,8 @@ class _OneCommit:
         return self._open
 
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        control = _CONTROL.get(sql)  # only these exact statements are transaction control
+        # only these exact (short) statements are transaction control
+        control = _CONTROL.get(sql) if len(sql) <= _CONTROL_LENGTH else None
         if control is None:
             return self._conn.execute(sql, *args)
         if control == "begin":
@@ -429,17 +431,21 @@ class History:
         """A review (or conference) is held; the form follows within days; the next is
         planned: the second three months after the first, then every six months."""
         rng = self.rng
-        recorded = min(self.as_of, self._wd(held, rng.choice((1, 1, 2, 2, 2, 3, 3, 4, 5, 7))))
-        self.timeline.at(recorded, self._record_review, child, held)
+        rag = child.rag = self._next_rag(child, held)
+        if rag != "green" and child.track.raise_within_days is not None:
+            delay = rng.choice((1, 1, 2))  # a worried reviewer records it first, to raise in time
+        else:
+            delay = rng.choice((1, 1, 2, 2, 2, 3, 3, 4, 5, 7))
+        recorded = min(self.as_of, self._wd(held, delay))
+        self.timeline.at(recorded, self._record_review, child, held, rag)
         if number > 0:
             gap = 91 if number == 1 else rng.randint(170, 190)
             self.timeline.at(self._wd(held + dt.timedelta(days=gap), 0), self._review_held,
                              child, number + 1)
 
-    def _record_review(self, day: dt.date, child: DemoChild, held: dt.date) -> None:
+    def _record_review(self, day: dt.date, child: DemoChild, held: dt.date, rag: str) -> None:
         rng = self.rng
         track = child.track
-        rag = self._next_rag(child, held)
         worried = rag != "green"
         concerns = tuple(c.id for c in rng.sample(list(track.categories),
                                                     min(len(track.categories),
@@ -465,8 +471,7 @@ class History:
         recorded = self._do("record a review", record_review, self.store, form,
                             user=self._user(child.reviewer_id), recorded_on=day,
                             now=demo_moment(day))
-        child.rag, previous = rag, child.last_rag
-        child.last_rag = rag
+        previous, child.last_rag = child.last_rag, rag
         if recorded is None:
             return
         self._plan_reply(day, child, recorded.review_id)
@@ -476,10 +481,11 @@ class History:
         if worried and child.alert is None:
             chance = {"amber": 0.32, "red": 0.68}[rag] + (0.15 if previous in ("amber", "red")
                                                            else 0.0)
-            if track.raise_within_days is not None:  # concerns are raised from reviews only
-                chance *= 1.3
+            delay = rng.choice((0, 0, 1, 1, 2))
+            if track.raise_within_days is not None:  # raised from reviews only, and at once
+                chance, delay = chance * 1.3, 0
             if rng.random() < chance:
-                self.timeline.at(self._wd(day, rng.choice((0, 0, 1, 1, 2))), self._raise, child)
+                self.timeline.at(self._wd(day, delay), self._raise, child)
 
     def _plan_reply(self, day: dt.date, child: DemoChild, review_id: int) -> None:
         rng = self.rng
@@ -618,8 +624,11 @@ class History:
         """Whoever the alert waits for on ``day`` takes their next step, as planned."""
         state = self._state(run, day)
         run.turns += 1
-        if state is None or not state.is_open or run.turns > MAX_TURNS:
+        if state is None or not state.is_open:
             run.child.alert = None
+            return
+        if run.turns > MAX_TURNS:  # a script that goes round in circles: stop, and say so
+            self.report.refused.append(f"{run.ref}: more than {MAX_TURNS} steps")
             return
         track = run.child.track
         at = 0 if state.level == INFORMAL else track.level(state.level).number
