@@ -120,3 +120,9 @@ def next_alert_ref(db: sqlite_utils.Database, prefix: str = "A") -> str:
     while list(db.query("SELECT 1 FROM alerts WHERE ref = ?", [f"{prefix}-{n:06d}"])):
         n += 1
     return f"{prefix}-{n:06d}"
+
+
+def any_alert_with_category(db: sqlite_utils.Database, category: str) -> bool:
+    """True when at least one alert carries ``category``."""
+    return db.execute("SELECT 1 FROM alerts WHERE category = ? LIMIT 1",
+                      [category]).fetchone() is not None

@@ -59,6 +59,12 @@ def forget_unsaved_submission() -> None:
         current.checked = False
 
 
+def submission_logged(db: sqlite_utils.Database, token: str) -> bool:
+    """True when an event saved with this form submission's token is in the log."""
+    return db.execute("SELECT 1 FROM events WHERE submission = ? LIMIT 1",
+                      [token]).fetchone() is not None
+
+
 def _submission_token(db: sqlite_utils.Database) -> str | None:
     current = _submission.get()
     if current is None:

@@ -18,7 +18,7 @@ from ui.context import current_store, now_utc, or_stop, today
 from ui.format import uk_date
 from ui.forms import FormRound, form_round
 from ui.text import as_typed, typed
-from ui.widgets import field_error, link_to_child, required_query_param, uk_date_input
+from ui.widgets import date_field, field_error, link_to_child, required_query_param
 from usecases.alert_forms import (
     ACTION_LABELS,
     ADDRESSEE_ACTIONS,
@@ -34,6 +34,7 @@ from usecases.alert_forms import (
 )
 from usecases.alert_view import AlertView, TimelineEntry, alert_view
 from usecases.errors import UserError
+from usecases.import_events import gates_not_recorded
 from usecases.submissions import AlreadySaved
 
 ERRORS = "alert_action_errors"
@@ -138,6 +139,12 @@ if view.extension_until:
     st.info(f"More time has been asked for, until {uk_date(view.extension_until)}: "
             f"{view.reviewer} to agree or refuse.")
 
+for gap in gates_not_recorded(store, ref):  # history imported from an old spreadsheet
+    st.warning(f"Imported from earlier records: the consultation the procedure asks for "
+               f"before {gap.level_name or 'the formal stage'} ({uk_date(gap.on)}) was not "
+               "recorded" + (f" (line {gap.import_line} of the import)." if gap.import_line
+                             else "."), icon=":material/history:")
+
 # -- the concern ---------------------------------------------------------------------------------
 left, right = st.columns([3, 2])
 with left:
@@ -203,16 +210,17 @@ def action_form() -> None:
         field_error(errors, "")
         return
     outcome = until = None
-    level = gate = ""
+    level = gate = wrong_date = ""
     emergency = False
     if kind == "responded":
         outcome = st.radio("Your response", list(OUTCOME_LABELS), key=form.key("outcome"),
                            format_func=OUTCOME_LABELS.get, index=None)
         field_error(errors, "outcome")
     if kind == "extension_requested":
-        until = uk_date_input("More time until", None, key=form.key("until"),
-                              min_value=as_of)
-        field_error(errors, "until")
+        typed = date_field("More time until", key=form.key("until"))
+        until, wrong_date = typed.value, typed.problem
+        if not wrong_date:  # the field already says what is wrong with what is typed
+            field_error(errors, "until")
     if kind == "escalated":
         options = dict(higher_levels(track, view))
         level = st.selectbox("Escalate to", list(options), format_func=options.get,
@@ -240,6 +248,10 @@ def action_form() -> None:
     for key in errors.keys() - {"outcome", "until", "level", "gate", "note", "confirm"}:
         field_error(errors, key)
     if st.button(SAVE_LABELS.get(kind, "Save"), type="primary", key=form.key("save")):
+        if wrong_date:  # said under the field; nothing is saved until it is a real date
+            st.session_state[ERRORS] = {"form": (form.name, form.version),
+                                        "errors": {"until": wrong_date}}
+            st.rerun()
         try:
             recorded = act_from_form(
                 store, ref, kind, user=user, on=as_of, now=now_utc(),

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ui.auth import require_user
 from ui.context import current_store, now_utc, or_stop
-from ui.widgets import uk_date_input
+from ui.date_text import NotADate, read_date
 from usecases.audit import audit_csv, audit_for_reader
 
 SHOWN = 500
@@ -24,8 +24,14 @@ with st.form("audit_filters"):
         "child", ""), key="audit_child")
     email = cols[1].text_input("Person's e-mail address", key="audit_email")
     with cols[2]:
-        since = uk_date_input("From", None, key="audit_since")
+        since_text = st.text_input("From (day/month/year)", key="audit_since",
+                                   placeholder="like 21/12/2026")
     st.form_submit_button("Show")
+try:
+    since = read_date(since_text)
+except NotADate as wrong:
+    st.error(f"From: {wrong}", icon=":material/error:")
+    st.stop()
 
 entries = or_stop(audit_for_reader, store, user, now=now_utc(), child_ref=child_ref,
                   email=email, since=since)

@@ -13,10 +13,11 @@ import streamlit as st
 
 from ui.auth import require_user
 from ui.context import current_store, now_utc, today
+from ui.date_text import NotADate, read_date
 from ui.format import plural
 from ui.forms import FormRound, form_round, show_saved
 from ui.text import as_typed
-from ui.widgets import link_to_alert, link_to_child, uk_date_input
+from ui.widgets import date_field, link_to_alert, link_to_child
 from usecases.alert_forms import OUTCOME_LABELS, FormInvalid, act_from_form
 from usecases.errors import UserError
 from usecases.inbox import InboxRow, acknowledge, inbox, sees_every_inbox
@@ -50,14 +51,17 @@ def _answer(ref: str, rnd: FormRound) -> None:
     value = st.session_state.get
     kind = value(rnd.key("kind")) or "responded"
     try:
+        until = read_date(value(rnd.key("until"))) if kind == "extension_requested" else None
         with once(rnd.token):
             recorded = act_from_form(
                 store, ref, kind, user=user, on=as_of, now=now_utc(),
                 outcome=(value(rnd.key("outcome")) or "") if kind == "responded" else "",
-                until=value(rnd.key("until")) if kind == "extension_requested" else None,
+                until=until,
                 note=value(rnd.key("note")) or "")
     except AlreadySaved as saved:
         _saved(rnd, str(saved))
+    except NotADate as wrong:
+        st.session_state[ERRORS] = {rnd.name: [f"More time until: {wrong}"]}
     except FormInvalid as invalid:
         st.session_state[ERRORS] = {rnd.name: list(invalid.errors.values())}
     except UserError as refused:
@@ -92,8 +96,7 @@ def respond_form(row: InboxRow) -> None:
                  format_func=OUTCOME_LABELS.get, index=None)  # chosen, never assumed
         words, button = f"Your response in writing ({ref})", f"Send the response ({ref})"
     else:
-        uk_date_input(f"More time for alert {ref}, until", None, key=rnd.key("until"),
-                      min_value=as_of)
+        date_field(f"More time for alert {ref}, until", key=rnd.key("until"))
         words = f"Why more time is needed ({ref})"
         button = f"Send the request for more time ({ref})"
     st.text_area(words, key=rnd.key("note"))

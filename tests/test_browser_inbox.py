@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser_support import WAIT, menu, screenshot, sign_in, started_site
+from tests.browser_support import WAIT, idle, menu, screenshot, sign_in, started_site
 from tests.support import raise_at, state
 
 pytestmark = pytest.mark.browser
@@ -49,8 +49,13 @@ def test_manager_acknowledges_and_responds_overdue_first(site):
     expect(page.get_by_text("Alert BR-LATE: acknowledged.")).to_be_visible(timeout=WAIT)
     assert state(store, "BR-LATE").acknowledged
 
-    page.get_by_text("Respond to BR-LATE or ask for more time").click()
-    page.get_by_text("Agree with the concern").first.click()
+    agree = page.get_by_text("Agree with the concern").first
+    for _ in range(3):  # the acknowledgement's rerun can redraw the row under the click
+        idle(page)
+        if agree.is_visible():
+            break
+        page.get_by_text("Respond to BR-LATE or ask for more time").click()
+    agree.click()
     page.get_by_label("Your response in writing").first.fill(
         "Statutory visits are booked every four weeks from Thursday.")
     screenshot(page, "11-inbox-respond")

@@ -79,8 +79,11 @@ def test_a_council_identity_signs_in_and_lands_on_the_page_it_asked_for(site):
                for e in audit_entries(store, email=manager))
 
     page.get_by_role("button", name="Sign out").click()
-    # the provider asks to confirm ending its own session too
-    page.get_by_role("button", name="End session").click()
+    # the provider asks to confirm ending its own session too (under load its page can
+    # come after the app's signed-out page has shown for a moment)
+    end = page.get_by_role("button", name="End session")
+    expect(end).to_be_visible(timeout=2 * WAIT)
+    end.click()
     page.goto(f"{url}/inbox")
     expect(page.get_by_role("button", name=BUTTON)).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("heading", name="Inbox")).to_have_count(0)

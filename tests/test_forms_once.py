@@ -2,7 +2,7 @@
 same submission token (``usecases.submissions.once``) writes one set of events. The second
 save is refused as AlreadySaved, or, where the first save already moved things on (a reply
 cannot be sent twice), by the use case, and the token is then known to be saved
-(``usecases.saved_forms.was_saved``), which the screens say as "already saved".
+(``usecases.submissions.was_saved``), which the screens say as "already saved".
 
 And the informal stage's agreed date: never later than the policy's maximum.
 """
@@ -29,9 +29,8 @@ from usecases.good_practice import GoodPracticeNote, note_good_practice
 from usecases.permanence import record_placement
 from usecases.practice_concerns import answer_concern, refer_concern
 from usecases.reviews import PARTICIPATION, ReviewForm, record_review, reply_to_decisions
-from usecases.saved_forms import was_saved
 from usecases.store import Store, create_store
-from usecases.submissions import AlreadySaved, once
+from usecases.submissions import AlreadySaved, once, was_saved
 
 ON = dt.date(2026, 11, 23)  # a Monday
 NOW = dt.datetime.combine(ON, dt.time(10), tzinfo=dt.UTC)

@@ -71,3 +71,4 @@ def test_an_authority_loads_its_people_and_history_and_signs_in(tmp_path, capsys
     assert busiest["ref"] in set(chronology["Alert"])
     at = open_page(at, "pages/alert.py", ref=busiest["ref"])
     assert busiest["ref"] in texts(at)
+    assert "**Category:** Not recorded (Not recorded)" in texts(at)  # in words, not a code

@@ -9,12 +9,13 @@ import json
 import pytest
 
 import manage
-from db.accounts import staff_list
+from db.accounts import account_by_email, staff_list
 from db.events import events_for_child
 from rules.roles import ROLES
 from tests.import_support import PEOPLE_COLUMNS, authority, people_xlsx, rows_csv
 from tests.support import new_store
-from usecases.accounts import SignedInUser
+from usecases.accounts import SignedInUser, user_from_account
+from usecases.children import child_record
 from usecases.errors import UserError
 from usecases.import_people import import_people
 from usecases.importing.problems import ImportRefused
@@ -109,6 +110,18 @@ def test_known_rows_are_updated_and_a_new_reviewer_is_on_the_childs_chronology(t
             f"{names[iros[0]]} by the import of children.csv (children, line 2).") in chronology
     assert [k for k, _ in chronology].count("social_worker_changed") == 1
     assert [k for k, _ in chronology].count("child_changed") == 1
+    # the child's record names each change in words, not the event's code
+    seen = {e["what"] for e in child_record(
+        store, principal_iro(store), "SYN-00001",
+        dt.datetime.combine(AS_OF, dt.time(9), tzinfo=dt.UTC)).chronology}
+    assert {"Reviewer changed", "Social worker changed", "Child's details changed"} <= seen
+
+
+def principal_iro(store):
+    """Someone who may read every child's whole record (the principal IRO)."""
+    row = next(store.db.query("SELECT email FROM staff WHERE role = 'principal_iro' AND "
+                              "active = 1 ORDER BY id LIMIT 1"))
+    return user_from_account(account_by_email(store.db, row["email"]))
 
 
 def test_a_column_left_out_leaves_that_field_as_it_is(tmp_path, small):

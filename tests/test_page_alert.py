@@ -175,3 +175,22 @@ def test_without_an_alert_the_page_says_where_to_choose_one(monkeypatch, tmp_pat
     assert manager.info[0].value == "Choose an alert from the Inbox page."
     iro = open_page(app(monkeypatch, store, user_with_role(store, "iro")), "pages/alert.py")
     assert iro.info[0].value == "Choose an alert from the Alerts page."
+
+
+def test_more_time_until_an_impossible_date_is_refused_not_moved(monkeypatch, tmp_path):
+    store = demo_store(tmp_path)
+    ref = _raised_at_level_one(monkeypatch, store)
+    at = open_page(app(monkeypatch, store, user_with_role(store, "service_manager")),
+                   "pages/alert.py", ref=ref)
+    _widget(at, "selectbox", "Action").set_value("extension_requested").run()
+    _widget(at, "text_input", "More time until").input("31/02/2027").run()
+    _widget(at, "text_area", "Why more time is needed").input("The panel meets in March.")
+    _save(at)
+    assert any("There is no 31 February 2027" in e.value for e in at.error)
+    assert alert_by_ref(store.db, ref).state.get("extension_until") in (None, "")
+    # nothing typed is lost; a real date then saves
+    assert _widget(at, "text_area", "Why more time is needed").value == \
+        "The panel meets in March."
+    _widget(at, "text_input", "More time until").input("03/03/2027").run()
+    _save(at)
+    assert alert_by_ref(store.db, ref).state["extension_until"] == "2027-03-03"

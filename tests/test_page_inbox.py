@@ -112,7 +112,16 @@ def test_respond_and_ask_for_more_time_from_the_row(monkeypatch, tmp_path):
     assert any("agreed with the concern" in s.value for s in at.success)
     assert "Respond to alert IN-LATE" not in " ".join(e.proto.label for e in at.get("page_link"))
     at.radio(key="inbox_IN-SOON.0.kind").set_value("extension_requested").run()
-    at.date_input(key="inbox_IN-SOON.0.until").set_value(AS_OF + dt.timedelta(days=14))
+    at.text_input(key="inbox_IN-SOON.0.until").input("31/02/2027")
+    at.text_area(key="inbox_IN-SOON.0.note").input("Waiting for the placement panel.")
+    at.button(key="inbox_IN-SOON.0.send").click().run()
+    # an impossible date is refused, not moved to another day, and nothing typed is lost
+    assert any("February 2027 has 28 days" in e.value or "31/02/2027" in e.value
+               for e in at.error), [e.value for e in at.error]
+    assert state(store, "IN-SOON").extension_until is None
+    assert at.text_area(key="inbox_IN-SOON.0.note").value == "Waiting for the placement panel."
+    at.text_area(key="inbox_IN-SOON.0.note").input("")
+    at.text_input(key="inbox_IN-SOON.0.until").input("07/12/2026")
     at.button(key="inbox_IN-SOON.0.send").click().run()
     assert "Why more time is needed (IN-SOON)" in [e.label for e in at.text_area]
     assert any("Say why more time is needed." in e.value for e in at.error)
@@ -146,7 +155,7 @@ def test_a_row_says_whose_child_what_is_asked_by_whom_and_by_when(monkeypatch, t
     assert ("**By when:** Due Fri 27 Nov 2026 (4 working days left); escalates Mon 30 Nov "
             "2026 if there is no reply") in plain(page)
     assert "open the alert" not in page.lower()
-    labels = [e.label for kind in ("checkbox", "radio", "text_area", "date_input", "button")
+    labels = [e.label for kind in ("checkbox", "radio", "text_area", "text_input", "button")
               for e in getattr(at, kind)]
     assert len(labels) == len(set(labels)), labels
     assert "Select alert WL-1 to acknowledge" in labels

@@ -21,9 +21,8 @@ from ui.date_text import EXAMPLE, NotADate, read_date
 from ui.forms import FormRound
 from ui.text import as_typed
 from usecases.errors import UserError
-from usecases.saved_forms import was_saved
 from usecases.store import Store
-from usecases.submissions import ALREADY_SAVED, AlreadySaved, once
+from usecases.submissions import ALREADY_SAVED, AlreadySaved, once, was_saved
 
 T = TypeVar("T")
 

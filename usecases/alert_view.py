@@ -23,6 +23,7 @@ from rules.alert_transitions import level_name, reviewer_word, sentence
 from rules.conversation import Said, outcome_words, said, without_typed
 from rules.dates import uk_date
 from rules.deadline_text import Deadline, deadline
+from rules.legacy import category_labels
 from rules.policy import Track
 from rules.roles import role_name
 from usecases.access import Decision, require_view_alert
@@ -323,7 +324,7 @@ def alert_view(store: Store, user: SignedInUser, ref: str, as_of: dt.date,
     facts = summary(store, state, as_of)
     track = store.policy.track(state.track)
     names = staff_names(store.db)
-    category = next((c for c in track.categories if c.id == state.category), None)
+    category = category_labels(store.policy).get(state.category)
     this_policy = f"{store.policy.id} version {store.policy.version}"
     reviewer = reviewer_word(state.track).removeprefix("the ")  # "IRO" or "CP chair"
     timeline: list[TimelineEntry] = []

@@ -68,6 +68,9 @@ EXTRA_EVENT_WORDS = {
     "decisions_agreed_by_silence": "Decisions taken as agreed",
     "decisions_reply_overdue": "Reply to decisions overdue",
     "good_practice_noted": "Note of good practice",
+    "reviewer_changed": "Reviewer changed",
+    "social_worker_changed": "Social worker changed",
+    "child_changed": "Child's details changed",
     **CHANGE_EVENT_WORDS,
     **PERMANENCE_WORDS,
 }

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from db import dashboard as q
+from db.alerts import any_alert_with_category
 from rules.alert_state import INFORMAL, REVIEWER
 from rules.alert_transitions import level_name, reviewer_word
+from rules.legacy import NOT_RECORDED, NOT_RECORDED_THEME, category_labels
 from rules.roles import role_name
 from usecases.access import visible_alert_ids
 from usecases.accounts import SignedInUser
@@ -92,11 +94,19 @@ def choices(store: Store) -> Choices:
                                                            "ORDER BY name")}
     return Choices(teams=teams,
                    tracks={t.id: t.label for t in store.policy.tracks.values()},
-                   themes=store.policy.themes)
+                   themes=store.policy.themes + _imported_themes(store))
+
+
+def _imported_themes(store: Store) -> tuple[str, ...]:
+    """"Not recorded", once history imported without a category is in the store."""
+    found = any_alert_with_category(store.db, NOT_RECORDED)
+    return (NOT_RECORDED_THEME,) if found and NOT_RECORDED_THEME not in store.policy.themes \
+        else ()
 
 
 def themes_of(store: Store) -> dict[str, str]:
-    return {c.id: c.theme for t in store.policy.tracks.values() for c in t.categories}
+    """Each category's theme, the reserved "Not recorded" of imported history included."""
+    return {cid: c.theme for cid, c in category_labels(store.policy).items()}
 
 
 def make_filter(store: Store, start: dt.date, end: dt.date, team_id: int | None,
@@ -180,8 +190,8 @@ def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month") ->
     """Every figure on the dashboard for the filter, as things stood on ``as_of``."""
     db = store.db
     out = Figures()
-    category_labels = {c.id: c.label for t in store.policy.tracks.values() for c in t.categories}
-    out.raised = [{**r, "category_label": (category_labels.get(r["category"], r["category"])
+    labels = {cid: c.label for cid, c in category_labels(store.policy).items()}
+    out.raised = [{**r, "category_label": (labels.get(r["category"], r["category"])
                                             or "No category")}
                   for r in _with_period(q.raised_by_period(db, f, themes_of(store), period))]
     out.by_theme = _sum_by(out.raised, ("period", "period_label", "period_short", "theme"),

@@ -4,6 +4,10 @@ A page gives each filled-in form a random token and runs the use case inside
 :func:`once`. The events the use case writes carry the token; a second run with the same
 token (a double or triple click on Save, a resubmitted form after a reload) finds them,
 writes nothing, and says so with :class:`AlreadySaved`.
+
+A second click can also meet a refusal rather than :class:`AlreadySaved`, when the first
+one already moved things on (a reply cannot be sent twice): :func:`was_saved` lets the
+screen ask whether its own token did that, and say "already saved" instead.
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from db.events import DuplicateSubmission, submission
+from db.events import DuplicateSubmission, submission, submission_logged
 from usecases.errors import UserError
+from usecases.store import Store
 
 ALREADY_SAVED = "That was already saved; nothing was saved twice."
 
@@ -32,3 +37,8 @@ def once(token: str | None) -> Iterator[None]:
             yield
     except DuplicateSubmission:
         raise AlreadySaved() from None
+
+
+def was_saved(store: Store, token: str | None) -> bool:
+    """True when events saved with this form submission's token are on the log."""
+    return bool(token) and submission_logged(store.db, token)
