@@ -24,6 +24,7 @@ from ui.auth_routes import SESSION_COOKIE, SIGN_OUT_PATH
 from ui.background import start_background_jobs
 from ui.context import DB_PATH_KEY, current_store, friendly_errors
 from ui.navigation import pages_for
+from usecases.access import may_manage_policy
 from usecases.errors import UserError
 from usecases.messages import unread
 from usecases.store import prepare_store
@@ -66,13 +67,15 @@ with friendly_errors():
     start_background_jobs(st.session_state[DB_PATH_KEY])
     check, method = current_session()
     user = check.user
-    unread_messages = 0
+    unread_messages, manages_policy = 0, False
     if user is not None:
         unread_messages = unread(current_store(), user)
+        manages_policy = may_manage_policy(current_store(), user)
         with st.sidebar:
             st.text(f"Signed in as {user.name}, {user.role_name}")
             sign_out_control(method)
-    navigation = st.navigation(pages_for(user, unread_messages))
+    navigation = st.navigation(pages_for(user, unread_messages,
+                                         manages_policy=manages_policy))
     # each page its own title in the browser's tab and history (screen readers read it)
     st.set_page_config(page_title=f"{navigation.title.split(' (')[0]} - {APP_NAME}")
     if user is not None:

@@ -126,3 +126,11 @@ def any_alert_with_category(db: sqlite_utils.Database, category: str) -> bool:
     """True when at least one alert carries ``category``."""
     return db.execute("SELECT 1 FROM alerts WHERE category = ? LIMIT 1",
                       [category]).fetchone() is not None
+
+
+def alerts_raised_between(db: sqlite_utils.Database, start: dt.date, end: dt.date) -> int:
+    """How many alerts (of known children) were raised from ``start`` to ``end``."""
+    row = db.execute("SELECT count(*) FROM alerts a JOIN children c ON c.id = a.child_id "
+                     "WHERE a.raised_on >= ? AND a.raised_on <= ?",
+                     [start.isoformat(), end.isoformat()]).fetchone()
+    return int(row[0])

@@ -91,3 +91,11 @@ def alert_version_stamps(db: sqlite_utils.Database, alert_id: int) -> tuple[int 
         "SELECT policy_version FROM events WHERE alert_id = ? AND kind = 'policy_migrated'"
         " ORDER BY id DESC LIMIT 1", [alert_id]).fetchone()
     return (raised[0] if raised else None), (moved[0] if moved else None)
+
+
+def review_version_stamp(db: sqlite_utils.Database, review_id: int) -> int | None:
+    """The version a review's ``review_recorded`` event was stamped with (None if none)."""
+    row = db.execute(
+        "SELECT policy_version FROM events WHERE review_id = ? AND kind = 'review_recorded'"
+        " ORDER BY id LIMIT 1", [review_id]).fetchone()
+    return row[0] if row else None

@@ -15,7 +15,7 @@ from ui.auth import require_user
 from ui.context import current_store, now_utc, or_stop, today
 from ui.format import uk_date
 from ui.forms import form_round
-from ui.text import as_typed
+from ui.text import as_typed, typed
 from ui.widgets import (
     RAG_WORDS,
     field_error,
@@ -87,6 +87,13 @@ if record.reviews:
     )
 else:
     st.write("No review recorded yet.")
+# the procedure's own questions, each review's as they were asked; answers exactly as typed
+for review in (r for r in record.reviews if r["answers"]):
+    meeting = "conference" if review["kind"] == "cp_conference" else "review"
+    with st.expander(f"Answers to the procedure's questions: {meeting} of "
+                     f"{uk_date(review['held_on'])}", key=f"answers_{review['id']}"):
+        for answer in review["answers"]:
+            typed(as_typed(answer.label), answer.answer)
 
 show_result(REPLIED)
 # each reply's fields are named after its review (numbered when two share a date), so no two

@@ -5,12 +5,18 @@ for it, and a second click on Save says "already saved" instead of recording the
 (and sending its decisions) again. A refused save keeps what was typed, puts each problem
 beside its field and lists them all at the top ("There is a problem"), each a link to its
 field. Dates are typed as day/month/year and an impossible one is refused.
+
+After the standard fields come the authority's own questions ("Questions from your
+procedure", ``review_questions`` in the policy), those that apply to this kind of review;
+the use case checks their answers with the rest of the form.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from rules.policy_model import ReviewQuestion
+from rules.review_questions import YES_NO, field_name
 from rules.roles import ROLES, role_name
 from ui.auth import require_reviewer
 from ui.context import current_store, now_utc, or_stop, today
@@ -50,6 +56,8 @@ CHECK_WORDS = {"present": "On file", "up_to_date": "Up to date", "adequate": "Ad
 ORDER = ("child_id", "kind", "held_on", "rag", "progress", "concerns", "concern_details",
          "resolution_sought", "documents", "participation", "child_knows_rights",
          "iro_actions", "actions_required", "decisions", "")
+#: What a question's label says about when it must be answered (nothing when always).
+NEEDED = {"never": " (optional)", "always": "", "amber_red": " (needed for amber or red)"}
 
 store = current_store()
 user = require_reviewer()
@@ -60,6 +68,30 @@ errors = form_errors(form)
 
 def key(field: str) -> str:
     return form_key(form, field)
+
+
+def ask(question: ReviewQuestion, dates: dict[str, DateEntry]) -> object:
+    """One of the procedure's own questions, with the widget its kind needs; its answer
+    (None when unanswered; a date field's entry goes in ``dates`` to be checked)."""
+    name = field_name(question.id)
+    label = question.label + NEEDED.get(question.required, "")
+    field_anchor(form, name)
+    widget = key(f"question_{question.id}")
+    if question.kind == "date":
+        entry = dates[name] = date_field(label, widget, form=form, field=name)
+        answer: object = entry.value
+    elif question.kind == "yes_no":
+        answer = st.radio(label, list(YES_NO), key=widget, index=None, horizontal=True)
+    elif question.kind == "choice":
+        answer = st.selectbox(label, list(question.options), key=widget, index=None,
+                              placeholder="Choose one")
+    else:
+        answer = st.text_area(label, key=widget)
+    if question.help:
+        st.caption(question.help)
+    if question.kind != "date":  # a date field says its own problem under it
+        field_error(errors, name)
+    return answer
 
 
 st.title("Record a review")
@@ -185,12 +217,21 @@ field_anchor(form, "decisions")
 decisions = st.text_area("Decisions (sent to the team manager when you save)",
                          key=key("review_decisions"))
 field_error(errors, "decisions")
+
+questions = store.policy.questions_for(kind)
+answers: dict[str, object] = {}
+if questions:
+    st.subheader("Questions from your procedure")
+    for question in questions:
+        answers[question.id] = ask(question, dates)
+field_error(errors, "answers")
 field_error(errors, "")
 
 wrong_dates = date_problems(dates)
 if save_failed(form):
+    order = (*ORDER[:-1], *(field_name(q.id) for q in questions), "answers", ORDER[-1])
     with summary:
-        error_summary(form, {**errors, **wrong_dates}, ORDER, rows)
+        error_summary(form, {**errors, **wrong_dates}, order, rows)
 
 if st.button("Save the review", type="primary", key=key("review_submit")):
     review = ReviewForm(
@@ -198,7 +239,7 @@ if st.button("Save the review", type="primary", key=key("review_submit")):
         concerns=tuple(concerns), concern_details=concern_details, documents=documents,
         participation=participation or "", child_knows_rights=knows_rights,
         iro_actions=tuple(iro_actions), actions_required=tuple(required), decisions=decisions,
-        resolution_sought=resolution,
+        resolution_sought=resolution, answers=answers,
     )
     if wrong_dates:  # not a real date: say so, with every other problem, and save nothing
         problems = validate_review_form(store.policy, review, as_of)

@@ -1,5 +1,7 @@
 """Reports: monthly outstanding alerts, quarterly themes by team, the annual report's
-tables; each as Excel (a sheet per table) and CSV."""
+tables; each as Excel (a sheet per table) and CSV. Each also lists the period's reviews with
+the answers to the procedure's own monitoring-form questions, when it has any (only the
+reviews of children whose record this person may see)."""
 
 from __future__ import annotations
 
@@ -34,11 +36,11 @@ if kind == "monthly":
 elif kind == "quarterly":
     quarter = cols[1].selectbox("Quarter", [1, 2, 3, 4], index=(as_of.month - 1) // 3,
                                 key="report_quarter", format_func=lambda n: QUARTERS[n - 1])
-    tables, name = (quarterly(store, year, quarter),
+    tables, name = (quarterly(store, year, quarter, as_of, user=user),
                     f"themes-{QUARTERS[quarter - 1].lower()}-{year}")
 else:
     cols[1].caption(f"April {year} to March {year + 1}")
-    tables, name = annual(store, year, as_of), f"annual-{year}-{year + 1}"
+    tables, name = annual(store, year, as_of, user=user), f"annual-{year}-{year + 1}"
 
 st.download_button("Download as Excel (a sheet per table)", workbook_bytes(tables),
                    file_name=f"{name}.xlsx", key="report_xlsx",

@@ -128,6 +128,10 @@ def apply_event(state: AlertState, kind: str, on: dt.date, data: dict[str, Any])
         return replace(state, status="resolved", awaiting="", due=None, closed_on=on)
     if kind == "withdrawn":
         return replace(state, status="withdrawn", awaiting="", due=None, closed_on=on)
+    if kind == "policy_migrated":  # moved to a newer version of the policy, on purpose
+        from rules.policy_migration import apply_migration  # it builds on this module
+
+        return apply_migration(state, on, data)
     if kind == "extension_requested":
         return replace(state, extension_until=_date(data, "until"))
     if kind == "extension_agreed":

@@ -13,7 +13,7 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -26,9 +26,12 @@ from rules.policy_model import (
     _SLUG,
     DEFAULT_ACT_FOR_REVIEWER,
     DEFAULT_AUTHORITY_WIDE,
+    DEFAULT_POLICY_EDITORS,
     ESCALATION_WORDS,
     MAX_DAYS,
     MAX_MONTHS,
+    QUESTION_KINDS,
+    QUESTION_REQUIRED_WORDS,
     REVIEW_KINDS,
     REVIEW_SILENCE_WORDS,
     TRACKS,
@@ -48,6 +51,7 @@ from rules.policy_model import (
     PracticeConcerns,
     RagRouting,
     ReviewDecisions,
+    ReviewQuestion,
     SignificantChanges,
     Track,
 )
@@ -91,11 +95,14 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
 
 @dataclass(frozen=True)
 class _Shape:
-    """The fields one kind of block may have; ``noun`` names it in messages."""
+    """The fields one kind of block may have; ``noun`` names it in messages. ``hints`` say
+    what to write for a missing field where the shared ``_HINTS`` would mislead (a
+    question's ``id`` is not the file's)."""
 
     noun: str
     required: tuple[str, ...]
     optional: tuple[str, ...] = ()
+    hints: tuple[tuple[str, str], ...] = ()
 
     @property
     def allowed(self) -> tuple[str, ...]:
@@ -145,7 +152,18 @@ _PERMANENCE = _Shape(
     ("placed_with_parents_months", "not_placed_after_decision_months", "refer_to"),
 )
 _PRACTICE_CONCERNS = _Shape("practice_concerns", ("to", "respond_days"), ("escalate_to",))
-_ACCESS = _Shape("access", (), ("authority_wide", "act_for_reviewer"))
+_ACCESS = _Shape("access", (), ("authority_wide", "act_for_reviewer", "policy_editors"))
+_REVIEW_QUESTION = _Shape(
+    "a review question",
+    ("id", "label", "kind"),
+    ("required", "options", "applies_to", "help"),
+    (
+        ("id", "a short name for the answer, e.g. 'id: child_views_heard'"),
+        ("label", "the question as the form asks it, e.g."
+         " 'label: \"Were the child\'s views heard before the review?\"'"),
+        ("kind", "how it is answered: 'text', 'yes_no', 'choice' or 'date'"),
+    ),
+)
 _POLICY = _Shape(
     "the policy",
     (
@@ -168,6 +186,7 @@ _POLICY = _Shape(
         "permanence",
         "practice_concerns",
         "access",
+        "review_questions",
         "closure_days",
         "assumptions",
     ),
@@ -295,7 +314,8 @@ class _Checker:
                 self.problem(_join(path, name), f"'{name}' is not a field of {shape.noun}.{hint}")
         for key in shape.required:
             if key not in value:
-                hint = _HINTS.get(key, "it (see rules/policies/README.md)")
+                hint = dict(shape.hints).get(key) or _HINTS.get(
+                    key, "it (see rules/policies/README.md)")
                 self.problem(_join(path, key), f"This required field is missing. Add {hint}.")
         return value
 
@@ -377,19 +397,21 @@ class _Checker:
         self.problem(path, f"{shown} is not allowed here.{hint} Use {choices}.")
         return None
 
-    def slug(self, value: Any, path: str) -> str | None:
+    def slug(
+        self, value: Any, path: str, *, example: str = "drift_in_care_planning"
+    ) -> str | None:
         """An id: lower-case letters, digits and underscores, so it is safe to store."""
         if not isinstance(value, str):
             self.problem(
                 path,
-                f"Expected an id such as 'drift_in_care_planning', but found {_describe(value)}.",
+                f"Expected an id such as '{example}', but found {_describe(value)}.",
             )
             return None
         if not _SLUG.match(value):
             self.problem(
                 path,
                 f"'{value}' is not a valid id: use lower-case letters, digits and"
-                f" underscores, starting with a letter, e.g. 'drift_in_care_planning'.",
+                f" underscores, starting with a letter, e.g. '{example}'.",
             )
             return None
         return value
@@ -896,7 +918,135 @@ class _Checker:
                     "'admin' cannot be here: the administrator runs the service but sees no"
                     " child's record and no alert. Remove it.",
                 )
+        found["policy_editors"] = self.optional(block, path, "policy_editors", self.roles,
+                                                default=DEFAULT_POLICY_EDITORS)
         return Access(**found)
+
+    # -- the authority's own questions on the monitoring form
+
+    def review_questions(
+        self, value: Any, path: str, tracks: Mapping[str, Track]
+    ) -> tuple[ReviewQuestion, ...]:
+        """The questions the policy adds to the monitoring form, each with a unique id and
+        wording; ``applies_to`` left out means every review kind the policy's tracks hold."""
+        held = tuple(dict.fromkeys(
+            t.review_kind for t in tracks.values() if t.review_kind is not None))
+        found: list[ReviewQuestion] = []
+        id_at: dict[str, int] = {}
+        label_at: dict[str, int] = {}
+        for number, entry in enumerate(self.items(value, path, null_is_empty=True), 1):
+            where = f"{path}[{number}]"
+            block = self.block(entry, where, _REVIEW_QUESTION)
+            if block is None:
+                continue
+            question_id = self.field(block, where, "id", self.slug, example="child_views_heard")
+            label = self.field(block, where, "label", self.text)
+            kind = self.field(block, where, "kind", self.word, QUESTION_KINDS)
+            required = self.optional(block, where, "required", self.word,
+                                     QUESTION_REQUIRED_WORDS, default="never")
+            options = self.question_options(block, where, kind)
+            applies_to = self.optional(block, where, "applies_to", self.applies_to, held,
+                                       default=held)
+            help_text = self.optional(block, where, "help", self.text, may_be_empty=True,
+                                      default="")
+            if question_id is not None:
+                if question_id in id_at:
+                    self.problem(
+                        f"{where}.id",
+                        f"'{question_id}' is already the id of {path}[{id_at[question_id]}]."
+                        " Give each question its own id.",
+                    )
+                else:
+                    id_at[question_id] = number
+            if label is not None:
+                same = label.casefold()
+                if same in label_at:
+                    self.problem(
+                        f"{where}.label",
+                        f"{path}[{label_at[same]}] already asks this. Word each question"
+                        " differently: the form and the reports tell them apart by it.",
+                    )
+                else:
+                    label_at[same] = number
+            found.append(ReviewQuestion(question_id, label, kind, required, options,
+                                        applies_to, help_text))
+        return tuple(found)
+
+    def question_options(
+        self, block: Mapping[str, Any], path: str, kind: str | None
+    ) -> tuple[str, ...]:
+        """A choice question's options: two or more, each written once. Any other kind of
+        question has none (a yes/no question is answered Yes or No)."""
+        where = _join(path, "options")
+        given = block.get("options") is not None
+        if kind is None:  # an unknown kind was reported: nothing to hold the options to
+            return ()
+        if kind != "choice":
+            if given:
+                self.problem(
+                    where,
+                    f"Only a 'choice' question has options; a '{kind}' question is answered"
+                    f" with {QUESTION_KINDS[kind]}. Remove 'options', or write 'kind: choice'.",
+                )
+            return ()
+        if not given:
+            self.problem(
+                where,
+                "A 'choice' question needs the options to choose from. Add at least two,"
+                ' e.g. \'options: ["In person", "Through an advocate", "In writing"]\'.',
+            )
+            return ()
+        found: list[str] = []
+        seen: dict[str, int] = {}
+        for number, entry in enumerate(self.items(block["options"], where), 1):
+            option = self.text(entry, f"{where}[{number}]")
+            if option is None:
+                continue
+            if option.casefold() in seen:
+                self.problem(
+                    f"{where}[{number}]",
+                    f"'{option}' is already option {seen[option.casefold()]}. Remove the"
+                    " repeat: each option must read differently.",
+                )
+                continue
+            seen[option.casefold()] = number
+            found.append(option)
+        if isinstance(block["options"], list) and len(block["options"]) < 2:
+            self.problem(
+                where,
+                "A 'choice' question needs at least two options to choose between. Add"
+                " another, or write 'kind: yes_no' or 'kind: text' instead.",
+            )
+        return tuple(found)
+
+    def applies_to(self, value: Any, path: str, held: tuple[str, ...]) -> tuple[str, ...]:
+        """The review kinds a question is asked at: kinds this policy has a track for."""
+        found: list[str] = []
+        entries = self.items(value, path)
+        if isinstance(value, list) and not entries:
+            self.problem(
+                path,
+                "List at least one review kind here, e.g. [lac_review], or leave"
+                " 'applies_to' out to ask the question at every review.",
+            )
+        for number, entry in enumerate(entries, 1):
+            where = f"{path}[{number}]"
+            kind = self.word(entry, where, REVIEW_KINDS)
+            if kind is None:
+                continue
+            if kind in found:
+                self.problem(where, f"'{kind}' is listed more than once here. Remove the repeat.")
+                continue
+            if held and kind not in held:
+                self.problem(
+                    where,
+                    f"This policy has no track for {REVIEW_KINDS[kind]} ('{kind}'), so the"
+                    f" question would never be asked. Use {_quote_list(held)}, or add the"
+                    " track.",
+                )
+                continue
+            found.append(kind)
+        return tuple(found)
 
     def policy_id(self, value: Any, path: str) -> str | None:
         policy_id = self.text(value, path)
@@ -925,7 +1075,7 @@ class _Checker:
             return None
         themes = self.field(top, "", "themes", self.themes)
         key_documents = self.field(top, "", "key_documents", self.identified, _DOCUMENT)
-        return Policy(
+        policy = Policy(
             id=self.field(top, "", "id", self.policy_id),
             version=self.field(top, "", "version", self.version),
             authority=self.field(top, "", "authority", self.text),
@@ -951,6 +1101,10 @@ class _Checker:
             assumptions=self.optional(top, "", "assumptions", self.assumptions, default=()),
             path=file_path,
         )
+        # read last: a question's review kinds are checked against the tracks just read
+        questions = self.optional(top, "", "review_questions", self.review_questions,
+                                  policy.tracks, default=())
+        return replace(policy, review_questions=questions)
 
 
 def _duplicate_keys(node: yaml.Node, path: str, checker: _Checker, seen: set[int]) -> None:

@@ -41,6 +41,22 @@ REVIEW_SILENCE_WORDS: dict[str, str] = {
     "prompt": "the reviewer is prompted to chase",
 }
 
+#: The kinds of question a policy may add to the monitoring form, with what each is
+#: answered with (used in messages and on the form).
+QUESTION_KINDS: dict[str, str] = {
+    "text": "a written answer",
+    "yes_no": "Yes or No",
+    "choice": "one of the question's options",
+    "date": "a date, typed as day/month/year",
+}
+
+#: When a policy's own question must be answered on the monitoring form.
+QUESTION_REQUIRED_WORDS: dict[str, str] = {
+    "never": "the reviewer may leave it unanswered",
+    "always": "it must be answered on every form",
+    "amber_red": "it must be answered when the plan is judged amber or red",
+}
+
 #: Any working-day figure above this is taken to be a typo (about three months).
 MAX_DAYS = 60
 #: Any month figure above this is taken to be a typo (five years).
@@ -267,6 +283,36 @@ class LegalAdvice:
     note: str
 
 
+@dataclass(frozen=True)
+class ReviewQuestion:
+    """One of the authority's own questions on the post-review monitoring form.
+
+    The standard form asks what every procedure needs; an authority often wants more (were
+    the child's views heard, was the placement visited). Writing them in the policy lets an
+    administrator add one without a programmer. ``id`` names the answer in the event log, so
+    it stays fixed; the ``label`` is stored with every answer, so rewording the question in a
+    later version never changes what an earlier form asked. ``applies_to`` is never empty
+    once read: a file that leaves it out means every review kind the policy has.
+    """
+
+    id: str
+    label: str
+    kind: str
+    required: str = "never"
+    options: tuple[str, ...] = ()
+    applies_to: tuple[str, ...] = ()
+    help: str = ""
+
+    def asked_at(self, review_kind: str) -> bool:
+        """True when the form for this kind of review shows the question."""
+        return review_kind in self.applies_to
+
+    def required_for(self, rag: str) -> bool:
+        """True when a form judging the plan ``rag`` must answer it."""
+        return self.required == "always" or (
+            self.required == "amber_red" and rag in ("amber", "red"))
+
+
 #: Roles that see every child's record when a policy has no ``access`` section: the heads
 #: of service, QA, the principal IRO and the directors up to the chief executive.
 DEFAULT_AUTHORITY_WIDE: tuple[str, ...] = (
@@ -276,6 +322,8 @@ DEFAULT_AUTHORITY_WIDE: tuple[str, ...] = (
 )
 #: Roles that act for any child's reviewer when a policy has no ``access`` section.
 DEFAULT_ACT_FOR_REVIEWER: tuple[str, ...] = ("principal_iro",)
+#: Roles that edit the procedure in the app and adopt new versions of it, by default.
+DEFAULT_POLICY_EDITORS: tuple[str, ...] = ("admin", "principal_iro")
 
 
 @dataclass(frozen=True)
@@ -289,6 +337,7 @@ class Access:
 
     authority_wide: tuple[str, ...] = DEFAULT_AUTHORITY_WIDE
     act_for_reviewer: tuple[str, ...] = DEFAULT_ACT_FOR_REVIEWER
+    policy_editors: tuple[str, ...] = DEFAULT_POLICY_EDITORS
 
 
 @dataclass(frozen=True)
@@ -315,6 +364,7 @@ class Policy:
     assumptions: tuple[str, ...]
     path: str
     access: Access = Access()
+    review_questions: tuple[ReviewQuestion, ...] = ()
 
     def __hash__(self) -> int:
         # The generated hash would fail on the tracks mapping; id, version and file
@@ -330,6 +380,11 @@ class Policy:
                 f"Policy {self.id} ({self.authority}) has no '{track_id}' track. Its"
                 f" tracks are: {', '.join(self.tracks)}."
             ) from None
+
+    def questions_for(self, review_kind: str) -> tuple[ReviewQuestion, ...]:
+        """The authority's own questions the monitoring form asks for this kind of review,
+        in the order the policy lists them."""
+        return tuple(q for q in self.review_questions if q.asked_at(review_kind))
 
     def roles(self) -> set[str]:
         """Every role slug the policy names anywhere (not ``line_manager``, which is a

@@ -147,12 +147,15 @@ def menu(page: Page, title: str) -> None:
 
 
 @contextmanager
-def started_site(folder: Path, policy_id: str, as_of: dt.date) -> Iterator[tuple]:
-    """A demo store, the app serving it, and a Chromium: (url, store, browser)."""
+def started_site(folder: Path, policy_id: str | None, as_of: dt.date, *,
+                 policy_file: Path | None = None) -> Iterator[tuple]:
+    """A demo store (under a preset, or an authority's own ``policy_file``), the app
+    serving it, and a Chromium: (url, store, browser)."""
     if not Path(CHROMIUM).exists():
         raise RuntimeError(f"Chromium is not installed at {CHROMIUM}: run "
                            "'apt-get install -y chromium' (the CI script does).")
-    store = create_store(folder / "e2e.db", policy_id, demo=True, as_of=as_of)
+    store = create_store(folder / "e2e.db", policy_id, demo=True, as_of=as_of,
+                         policy_file=policy_file)
     with streamlit_server(store.path, as_of.isoformat()) as url, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:

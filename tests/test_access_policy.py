@@ -73,7 +73,7 @@ def test_unknown_roles_admin_repeats_and_unknown_fields_are_problems(tmp_path):
                                   "  everyone: true\n")
     assert [str(p) for p in check_policy_file(path)] == [
         "anytown.yaml: access.everyone: 'everyone' is not a field of access. The fields "
-        "access can have are: act_for_reviewer, authority_wide.",
+        "access can have are: act_for_reviewer, authority_wide, policy_editors.",
         "anytown.yaml: access.authority_wide[2]: 'head_of_servise' is not a role this app "
         "knows. Did you mean 'head_of_service' (Head of Service)?",
         "anytown.yaml: access.authority_wide[3]: 'admin' cannot be here: the administrator "

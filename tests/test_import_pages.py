@@ -33,8 +33,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _import_pages_registered(monkeypatch):
     original = navigation.screens_for
 
-    def screens_for(user, unread=0):
-        screens = original(user, unread)
+    def screens_for(user, unread=0, **kwargs):
+        screens = original(user, unread, **kwargs)
         if user is None:
             return screens
         known = {s.path for s in screens}

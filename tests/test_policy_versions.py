@@ -12,9 +12,10 @@ import pytest
 
 import manage
 from db.connection import open_db
-from db.events import events_where
+from db.events import events_for_alert, events_where
 from db.schema import MIGRATIONS, migrate
 from db.settings import CREATED_ON, POLICY_ID, POLICY_VERSION, set_setting
+from rules.alert_state import AlertState, apply_event
 from rules.policy import PRESETS_DIR, load_preset
 from rules.policy_yaml import with_version
 from tests.support import act, raise_at, state
@@ -376,6 +377,12 @@ def test_due_date_changes_and_migration(store):
     assert json.loads(json.dumps(event.data))["due"] == "2026-11-30"
     assert "Give Level 1 its week" in event.reason
     assert due_date_changes(store, 2, D(2026, 11, 25)) == []
+    # the log alone says the same: folding the alert's events gives the moved dates
+    folded = AlertState(ref="L1", child="C-1", track="iro")
+    for e in events_for_alert(store.db, row[0]):
+        folded = apply_event(folded, e.kind, e.occurred_on, e.data)
+    assert (folded.due, folded.formal_due) == (state(store, "L1").due,
+                                               state(store, "L1").formal_due)
 
 
 def test_migration_waits_for_the_versions_date(store):
@@ -413,3 +420,33 @@ def test_an_imports_wider_policy_stays_wide_under_another_version(store):
     assert older.policy.version == 2
     assert NOT_RECORDED in {c.id for c in older.policy.track("iro").categories}
     assert NOT_RECORDED not in {c.id for c in store_under(store, 2).policy.track("iro").categories}
+
+
+def test_a_version_adopted_ahead_comes_into_force_at_the_first_sweep_on_its_date(store):
+    from db.settings import get_setting
+    from usecases.sweeping import sweep_all
+
+    adopt(store, changed(ANYTOWN, *FIVE_DAY_LEVEL_ONE), D(2027, 1, 4), as_of=D(2026, 12, 1))
+    sweep_all(store, D(2027, 1, 1))
+    assert get_setting(store.db, POLICY_VERSION) == "1"
+    sweep_all(store, D(2027, 1, 4))
+    assert get_setting(store.db, POLICY_VERSION) == "2"
+    raise_at(store, D(2027, 1, 4), "team_manager", ref="NEW")  # five days under version 2
+    assert state(store, "NEW").due == D(2027, 1, 11)
+
+
+def test_the_export_runs_each_alerts_clock_under_its_own_version(store):
+    from db.alerts import alert_by_ref
+    from usecases.export_alerts import alert_as_of
+    from usecases.sweeping import sweep_all
+
+    raise_at(store, D(2026, 11, 23), "team_manager", ref="L1")  # due Thu 26 Nov
+    level_two = ('{role: service_manager, label: "Level 2: Service Manager", response_days: 3',
+                 '{role: service_manager, label: "Level 2: Service Manager", response_days: 5')
+    adopt(store, changed(ANYTOWN, *level_two), D(2026, 11, 24), as_of=D(2026, 11, 24))
+    in_force = open_store(store.path)  # governed by version 2 from 24 Nov
+    as_of = D(2026, 11, 27)  # Level 1's silence took it to Level 2 that day, under version 1
+    exported, _, _ = alert_as_of(in_force, alert_by_ref(store.db, "L1"), as_of)
+    assert (exported.level, exported.due) == ("service_manager", D(2026, 12, 2))  # not 4 Dec
+    sweep_all(in_force, as_of)
+    assert (state(store, "L1").level, state(store, "L1").due) == (exported.level, exported.due)

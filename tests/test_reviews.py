@@ -77,6 +77,13 @@ def _child(store: Store, ref: str = "C-1", *, cp: bool = False, team_id: int | N
             reviewer_id=people["cp_chair" if cp else "iro"])
 
 
+def _answers(store: Store, kind: str, rag: str) -> dict[str, str]:
+    """Answers to whatever questions the policy adds to the form (seed 004 adds two)."""
+    return {q.id: {"yes_no": "Yes", "choice": q.options[0] if q.options else "",
+                   "text": "Synthetic answer.", "date": None}[q.kind]
+            for q in store.policy.questions_for(kind) if q.kind != "date"}
+
+
 def _form(
     store: Store, child_id: int, held_on: dt.date, rag: str = "green", **changes
 ) -> ReviewForm:
@@ -99,6 +106,7 @@ def _form(
         actions_required=(("social_worker", "Update the PEP", held_on + dt.timedelta(20)),),
         decisions="The plan continues; PEP to be updated within 20 days.",
         resolution_sought="Permanence decision made at the next panel." if concerning else "",
+        answers=_answers(store, kind, rag),
     )
     return dataclasses.replace(form, **changes)
 
@@ -142,7 +150,7 @@ def test_every_field_error_at_once_and_nothing_saved(tmp_path):
         iro_actions=(("Chase the PEP", D(2026, 11, 20)), ("", D(2026, 11, 1))),
         actions_required=(("social_worker", "Update the PEP", D(2026, 12, 1)),
                           ("wizard", "Update the plan", D(2026, 11, 13))),
-        decisions="  ", resolution_sought="")
+        decisions="  ", resolution_sought="", answers=_answers(store, "lac_review", "amber"))
     errors = validate_review_form(store.policy, form, D(2026, 11, 16))
     assert set(errors) == {"concerns", "documents", "participation", "resolution_sought",
                            "iro_actions[2]", "actions_required[2]", "decisions"}
@@ -528,3 +536,23 @@ def test_reply_to_a_review_that_does_not_exist(tmp_path):
     with pytest.raises(UserError, match=r"There is no review 42\."):
         reply_to_decisions(store, 42, agree=True, note="", user=_as(store, "team_manager"),
                            on=D(2026, 11, 16), now=_now(D(2026, 11, 16)))
+
+
+def test_a_review_keeps_the_version_it_was_recorded_under(tmp_path):
+    """seed-001 prompts on silence; a version adopted later that takes silence as agreement
+    applies to reviews recorded from its date, not to one already waiting for a reply."""
+    from usecases.policy_versions import apply_policy_version, policy_text
+
+    store = new_store(tmp_path, "seed-001")
+    child = _child(store)
+    recorded = _record(store, _form(store, child, D(2026, 11, 9), "amber"), D(2026, 11, 10))
+    text = policy_text(store)
+    old = "review_decisions: {send_within_days: 5, reply_within_days: 5, on_silence: prompt}"
+    assert text.count(old) == 1
+    apply_policy_version(store, text.replace(old, old.replace("prompt", "agreed")),
+                         file_name="seed-001.yaml", effective_from=D(2026, 11, 11),
+                         reason="Silence is agreement", as_of=D(2026, 11, 11))
+    [overdue] = sweep_reviews(open_store(store.path), D(2026, 11, 18))
+    assert (overdue["review"], overdue["event"]) == (recorded.review_id,
+                                                     "decisions_reply_overdue")
+    assert overdue["policy_version"] == 1

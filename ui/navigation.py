@@ -24,8 +24,10 @@ class Screen:
     default: bool = False
 
 
-def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
-    """This person's screens; hidden ones are reached through links, not the menu."""
+def screens_for(user: SignedInUser | None, unread: int = 0, *,
+                manages_policy: bool = False) -> list[Screen]:
+    """This person's screens; hidden ones are reached through links, not the menu.
+    ``manages_policy``: the procedure names them its editor (``usecases.access``)."""
     messages_title = f"Messages ({unread})" if unread else "Messages"
     if user is None:
         return [Screen(SIGN_IN, "Sign in", default=True)]
@@ -57,6 +59,9 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
         screens.append(Screen("pages/outbox.py", "Mail outbox"))
         screens.append(Screen("pages/import_people.py", "Import teams, staff and children"))
         screens.append(Screen("pages/import_events.py", "Import alert histories"))
+    if manages_policy:
+        screens.append(Screen("pages/policy.py", "The procedure"))
+        screens.append(Screen("pages/what_if.py", "Try a procedure on past alerts"))
     if user.role in AUDIT_READERS:
         screens.append(Screen("pages/audit.py", "Access audit"))
     if user.role != "admin":
@@ -76,7 +81,7 @@ def screens_for(user: SignedInUser | None, unread: int = 0) -> list[Screen]:
 EVERY_SCREEN = ("home", "alerts", "children", "record_review", "raise_alert", "good_practice",
                 "changes", "inbox", "tell_iro", "placement", "dashboard", "reports", "outbox",
                 "practice_concerns", "messages", "child", "alert", "audit", "import_people",
-                "import_events")
+                "import_events", "policy", "what_if")
 
 
 def _sign_in_here() -> None:
@@ -88,7 +93,8 @@ def _sign_in_here() -> None:
     show_sign_in(current_store(), notice=check.notice, sso_refused=method == "sso-refused")
 
 
-def pages_for(user: SignedInUser | None, unread: int = 0) -> list[st.Page]:
+def pages_for(user: SignedInUser | None, unread: int = 0, *,
+              manages_policy: bool = False) -> list[st.Page]:
     if user is None:
         return [st.Page(SIGN_IN, title="Sign in", default=True),
                 st.Page(ACCESSIBILITY, title="Accessibility statement")] + [
@@ -98,5 +104,5 @@ def pages_for(user: SignedInUser | None, unread: int = 0) -> list[st.Page]:
     return [
         st.Page(s.path, title=s.title, default=s.default,
                 visibility="visible" if s.visible else "hidden")
-        for s in screens_for(user, unread)
+        for s in screens_for(user, unread, manages_policy=manages_policy)
     ]

@@ -890,3 +890,25 @@ def explain(store: Store, email: str, *, child_ref: str | None = None,
     child = _child_row(store, child_ref)
     return Explanation(user, bool(row["active"]), f"child {child['case_ref']}",
                        child_access(store, user, child))
+
+
+def may_manage_policy(store: Store, user: SignedInUser) -> bool:
+    """Whether this person edits the procedure, tries drafts on past alerts and adopts new
+    versions (the policy's ``access.policy_editors``: the administrator and the principal
+    IRO by default). A what-if shows counts and alert references, never a child's record."""
+    return user.role in store.policy.access.policy_editors
+
+
+POLICY_EDITORS_ONLY = ("Only the people the procedure names as its editors (by default the "
+                       "administrator and the principal IRO) can change it or try drafts of "
+                       "it on past alerts.")
+
+
+def require_manage_policy(store: Store, user: SignedInUser) -> None:
+    """Raise AccessRefused unless this person may manage the procedure."""
+    if not may_manage_policy(store, user):
+        raise AccessRefused(POLICY_EDITORS_ONLY, Decision(False, False, (
+            f"{user.name} is the {role_name(user.role)}, not one of the procedure's editors "
+            f"({', '.join(role_name(r) for r in store.policy.access.policy_editors) or 'none'})"
+            ".")))
+

@@ -28,6 +28,7 @@ from db.queries import (
 from rules.alert_transitions import level_name
 from rules.conversation import outcome_words, said, without_typed
 from rules.permanence_rules import CHRONOLOGY_WORDS as PERMANENCE_WORDS
+from rules.review_questions import Answer, recorded_answers
 from rules.roles import REVIEWER_ROLES, role_name
 from usecases.access import (
     ADMIN,
@@ -208,7 +209,8 @@ def child_record(store: Store, user: SignedInUser, case_ref: str,
             "who": who,
             "details": _details(event, alert),
         })
-    reviews = reviews_of_child(store.db, child["id"])
+    reviews = [{**review, "answers": review_answers(review)}
+               for review in reviews_of_child(store.db, child["id"])]
     replies = []
     for review in reviews:
         if (review["reply_status"] in ("awaiting", "overdue") and user.role in REPLY_ROLES
@@ -241,6 +243,12 @@ def review_of(store: Store, user: SignedInUser, review_id: int, now: dt.datetime
     row = next(r for r in reviews_of_child(store.db, review_ties(store.db, review_id)["child_id"])
                if r["id"] == review_id)
     return {**row, "decisions": review_decisions_text(row)}
+
+
+def review_answers(review: dict) -> list[Answer]:
+    """The answers to the procedure's own questions kept with a review, each with the
+    question as it was asked (not as the policy words it now); [] when none were asked."""
+    return recorded_answers(json.loads(review.get("data") or "{}"))
 
 
 def review_decisions_text(review: dict) -> str:

@@ -467,6 +467,7 @@ class History:
             decisions="Demo decisions: the plan continues; actions as listed, with dates.",
             resolution_sought=("Demo: the plan put back on track before the next review."
                                if worried else ""),
+            answers=self._answers(child, track.review_kind, held, rag),
         )
         recorded = self._do("record a review", record_review, self.store, form,
                             user=self._user(child.reviewer_id), recorded_on=day,
@@ -486,6 +487,25 @@ class History:
                 chance, delay = chance * 1.3, 0
             if rng.random() < chance:
                 self.timeline.at(self._wd(day, delay), self._raise, child)
+
+    def _answers(self, child: DemoChild, kind: str, held: dt.date, rag: str) -> dict[str, Any]:
+        """Synthetic answers to the policy's own questions: every one the form needs, most
+        of the rest. From a stream of their own, so a policy's questions leave the rest of
+        the demo as it would be without them."""
+        rng = random.Random(f"answers-{child.id}-{held.isoformat()}")
+        found: dict[str, Any] = {}
+        for question in self.policy.questions_for(kind):
+            if not question.required_for(rag) and rng.random() < 0.3:
+                continue
+            if question.kind == "yes_no":
+                found[question.id] = rng.choice(("Yes", "Yes", "Yes", "No"))
+            elif question.kind == "choice":
+                found[question.id] = rng.choice(question.options)
+            elif question.kind == "date":
+                found[question.id] = held - dt.timedelta(days=rng.randint(0, 28))
+            else:
+                found[question.id] = "Demo answer."
+        return found
 
     def _plan_reply(self, day: dt.date, child: DemoChild, review_id: int) -> None:
         rng = self.rng

@@ -23,6 +23,7 @@ from rules.alert_rules import advance
 from rules.alert_state import AlertState, apply_event
 from rules.alert_transitions import NewEvent, level_name
 from usecases.import_events import COLUMNS
+from usecases.policy_versions import alert_version, store_under
 from usecases.store import Store
 
 SUMMARY_FIELDS = (
@@ -75,7 +76,8 @@ def alert_as_of(
     state = AlertState(ref=row.ref, child=row.child_ref, track=row.track)
     for event in logged:
         state = apply_event(state, event.kind, event.occurred_on, event.data)
-    state, pending = advance(store.policy, store.calendar, state, as_of)
+    own = store_under(store, alert_version(store, row.id))  # its deadlines, not today's
+    state, pending = advance(own.policy, own.calendar, state, as_of)
     return state, logged, pending
 
 

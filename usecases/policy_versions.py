@@ -42,6 +42,7 @@ from db.policy_versions import (
     alert_version_stamps,
     has_versions_table,
     insert_version,
+    review_version_stamp,
     version_rows,
     version_text,
 )
@@ -165,7 +166,7 @@ _PARSED_MAX = 64
 
 
 @functools.cache
-def _preset_text(policy_id: str) -> str:
+def preset_text(policy_id: str) -> str:
     return preset_path(policy_id).read_text(encoding="utf-8")
 
 
@@ -185,7 +186,7 @@ def _policy_of(db: sqlite_utils.Database, row: VersionRow, store_path: str) -> P
 
 
 def _parse_kept(text: str, version: int, policy_id: str, store_path: str) -> Policy:
-    if policy_id in preset_ids() and text == _preset_text(policy_id):
+    if policy_id in preset_ids() and text == preset_text(policy_id):
         preset = load_preset(policy_id)  # the same object the app has always used
         if preset.version == version:
             return preset
@@ -271,6 +272,14 @@ def alert_version(store: Store, alert_id: int) -> int:
     return version_for_start(store, dt.date.fromisoformat(row[0]))
 
 
+def review_version(store: Store, review_id: int, held_on: dt.date) -> int:
+    """The version a review runs under: the one its recording was stamped with, else the
+    one in force the day it was held. Its decisions' clock keeps that version's rules."""
+    stamped = review_version_stamp(store.db, review_id)
+    known = {row.version for row in version_rows(store.db)} or {store.policy.version}
+    return int(stamped) if stamped in known else version_for_start(store, held_on)
+
+
 def policy_text(store: Store, version: int | None = None) -> str:
     """The YAML of a version (default: the one in force as the store's settings say), as
     kept: ``policy export`` prints this, and a store created from it has the same policy."""
@@ -280,7 +289,7 @@ def policy_text(store: Store, version: int | None = None) -> str:
         if version not in (None, store.policy.version) or policy_id not in preset_ids():
             raise UserError("This store keeps no policy versions yet; run any command that "
                             "opens it with manage.py (which upgrades it) and try again.")
-        return with_version(_preset_text(policy_id), store.policy.version)
+        return with_version(preset_text(policy_id), store.policy.version)
     number = _pointer(store.db, rows).version if version is None else version
     text = version_text(store.db, number)
     if text is None:
@@ -330,7 +339,7 @@ def ensure_versions(db: sqlite_utils.Database) -> None:
         first = db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]
         day = dt.date.fromisoformat(created or first or EARLIEST_EFFECTIVE.isoformat())
         record_first_version(
-            db, policy_id=policy_id, text=_preset_text(policy_id), created_on=day,
+            db, policy_id=policy_id, text=preset_text(policy_id), created_on=day,
             adopted_by="store creation",
             reason="The preset the store was created under, recorded when the store began "
                    "keeping policy versions.", event_id=None)
@@ -387,6 +396,7 @@ def apply_policy_version(
     as_of: dt.date,
     adopted_by: str = COMMAND_LINE,
     actor_id: int | None = None,
+    actor_role: str = "admin",
 ) -> Adopted:
     """Check a changed policy and keep it as the next version, taking effect on
     ``effective_from``; logs a ``policy_version_adopted`` event dated ``as_of``.
@@ -436,7 +446,7 @@ def apply_policy_version(
                      "are moved to this one deliberately.")
     with write_transaction(store.db):
         event_id = append_event(
-            store.db, kind=ADOPTED, occurred_on=as_of, actor_id=actor_id, actor_role="admin",
+            store.db, kind=ADOPTED, occurred_on=as_of, actor_id=actor_id, actor_role=actor_role,
             data={"policy_id": policy.id, "version": number, "previous_version": latest.version,
                   "effective_from": effective_from.isoformat(), "adopted_by": adopted_by,
                   "file": file_name},

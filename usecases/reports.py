@@ -7,6 +7,11 @@
 - Annual (the IRO annual report): how far alerts went and where they were resolved,
   timeliness, themes, CAFCASS referrals, good practice, and the Red/Amber/Green picture.
   The year is the financial year (April to March), as IRO annual reports are.
+- Each report also lists the reviews held in its period with the answers to the
+  authority's own monitoring-form questions (``review_questions`` in the policy), one
+  column per question as it was asked, when the policy has such questions or a review in
+  the period answered some. It names children, so it holds only the reviews of children
+  whose whole record the person may see.
 
 Periods are in words (``November 2026``, quarters as ``Jul-Sep 2026``), dates are dates
 (shown ``21 Dec 2026``), and every figure per level carries its track. On time, breached
@@ -21,9 +26,14 @@ from __future__ import annotations
 
 import calendar as month_calendar
 import datetime as dt
+import json
 from collections import Counter
 
 from db import dashboard as q
+from db.review_answers import reviews_held_between
+from rules.review_questions import answers_by_label
+from rules.review_rules import REVIEW_NAMES
+from usecases.access import only_visible_children
 from usecases.accounts import SignedInUser
 from usecases.dashboard import figures, quarter_label, themes_of, visible_to
 from usecases.report_files import Table
@@ -47,6 +57,36 @@ def _until(end: dt.date, as_of: dt.date | None) -> dt.date:
     return min(end, as_of) if as_of is not None else end
 
 
+#: The columns of the answers table before one column per question.
+ANSWER_COLUMNS: tuple[str, ...] = ("Held", "Child", "Team", "Reviewer", "Review", "Judgement")
+
+
+def review_answers(store: Store, title: str, start: dt.date, end: dt.date,
+                   user: SignedInUser | None = None) -> list[Table]:
+    """The reviews held from ``start`` to ``end`` with their answers to the procedure's own
+    questions: one column per question as it was asked (the policy's questions first, then
+    any older wording found), ``Not answered`` where one was asked and left blank, nothing
+    where a review was not asked it. [] when the policy asks none and no review in the
+    period answered any, so a report under a policy without questions is unchanged.
+
+    The rows name children: with ``user``, only the reviews of children whose whole record
+    they may see.
+    """
+    rows = reviews_held_between(store.db, start, end)
+    if user is not None:
+        rows = only_visible_children(store, user, rows, "child_id")
+    cells = [answers_by_label(json.loads(r["data"] or "{}")) for r in rows]
+    labels = list(dict.fromkeys([*(question.label for question in store.policy.review_questions),
+                                 *(label for found in cells for label in found)]))
+    if not labels:
+        return []
+    return [Table(title, (*ANSWER_COLUMNS, *labels), tuple(
+        (dt.date.fromisoformat(r["held_on"]), r["child_ref"], r["team"], r["reviewer"] or "",
+         REVIEW_NAMES.get(r["kind"], r["kind"]), (r["rag"] or "").capitalize(),
+         *(found.get(label) for label in labels))
+        for r, found in zip(rows, cells, strict=True)))]
+
+
 def monthly(store: Store, year: int, month: int, as_of: dt.date | None = None,
             user: SignedInUser | None = None) -> list[Table]:
     """Outstanding alerts at the month's end; the list of alerts (which names children)
@@ -60,12 +100,15 @@ def monthly(store: Store, year: int, month: int, as_of: dt.date | None = None,
                   r["due"], "Yes" if r["overdue"] else "No") for r in listed)
     order = {(r["track"], r["stage"]): (r["track_order"], r["order"]) for r in fig.outstanding}
     by_stage = Counter((r["track"], r["stage"], r["waiting_for"]) for r in fig.outstanding)
+    answers = review_answers(store, f"Review answers {end:%b %Y}", dt.date(year, month, 1), day,
+                             user)
     return [
         Table(f"Outstanding {end:%b %Y}", ("Alert", "Child", "Team", "Track", "Stage",
                                            "Waiting for", "Due", "Overdue"), rows),
         Table("By stage", ("Track", "Stage", "Waiting for", "Alerts"),
               tuple((t, s, w, n) for (t, s, w), n in sorted(
                   by_stage.items(), key=lambda kv: (order[kv[0][:2]], kv[0][2])))),
+        *answers,
     ]
 
 
@@ -76,7 +119,10 @@ def _theme_team_counts(store: Store, start: dt.date, end: dt.date) -> Counter:
     return counts
 
 
-def quarterly(store: Store, year: int, quarter: int) -> list[Table]:
+def quarterly(store: Store, year: int, quarter: int, as_of: dt.date | None = None,
+              user: SignedInUser | None = None) -> list[Table]:
+    """Alerts by theme and team against the quarter before; the reviews' answers (which name
+    children: only those ``user`` may see) up to ``as_of``."""
     start, end = quarter_bounds(year, quarter)
     before = quarter_bounds(*previous_quarter(year, quarter))
     now, then = _theme_team_counts(store, start, end), _theme_team_counts(store, *before)
@@ -95,11 +141,14 @@ def quarterly(store: Store, year: int, quarter: int) -> list[Table]:
               ("Team", "Theme", "This quarter", "Quarter before", "Change"), by_team_theme),
         Table(f"Themes {label}", ("Theme", "This quarter", "Quarter before"), by_theme),
         Table(f"Teams {label}", ("Team", "This quarter", "Quarter before"), by_team),
+        *review_answers(store, f"Review answers {label}", start, _until(end, as_of), user),
     ]
 
 
-def annual(store: Store, first_year: int, as_of: dt.date | None = None) -> list[Table]:
-    """The financial year from 1 April ``first_year`` to 31 March the year after."""
+def annual(store: Store, first_year: int, as_of: dt.date | None = None,
+           user: SignedInUser | None = None) -> list[Table]:
+    """The financial year from 1 April ``first_year`` to 31 March the year after; the
+    reviews' answers (which name children) only for those ``user`` may see."""
     start, end = dt.date(first_year, 4, 1), dt.date(first_year + 1, 3, 31)
     day = _until(end, as_of)
     fig = figures(store, q.Filter(start, end), day, period="quarter")
@@ -135,4 +184,5 @@ def annual(store: Store, first_year: int, as_of: dt.date | None = None) -> list[
         Table("RAG by quarter", ("Quarter", "Team", "Judgement", "Reviews"),
               tuple((r["period_label"], r["team"], r["rag"].capitalize(), r["reviews"])
                     for r in fig.rag)),
+        *review_answers(store, "Review answers", start, day, user),
     ]

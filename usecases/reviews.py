@@ -3,10 +3,12 @@
 After every looked-after review or child protection conference the IRO or CP chair records
 a monitoring form (seed 004, 2.3): a Red/Amber/Green judgement of the plan, the concerns,
 the state of the key documents, how the child took part, the actions and their dates, and
-the decisions. Saving it is one transaction that writes the review, the person's event and
-whatever the ``review_saved`` rules derive (amber and red routed to managers, a drift
-prompt, decisions sent late), and sends the decisions to the team manager, whose reply
-(or silence, under ``review_clock``) settles them (seed 002, 3.3).
+the decisions, and the answers to any questions the authority's policy adds to the form
+(``review_questions``, checked by ``rules.review_questions``). Saving it is one transaction
+that writes the review, the person's event (holding the answers with the questions as
+asked) and whatever the ``review_saved`` rules derive (amber and red routed to managers, a
+drift prompt, decisions sent late), and sends the decisions to the team manager, whose
+reply (or silence, under ``review_clock``) settles them (seed 002, 3.3).
 
 Every use case here is one :func:`db.connection.write_transaction`, and reads the review
 again inside it, so two people (or two sweeps) acting at once cannot both act on the same
@@ -39,6 +41,12 @@ from db.reviews import (
 from rules.alert_transitions import NewEvent
 from rules.dates import uk_date
 from rules.policy import REVIEW_KINDS, Policy, Track
+from rules.review_questions import (
+    answer_problems,
+    asked_questions,
+    date_answer_ids,
+    stored_answers,
+)
 from rules.review_rules import (
     AGREED,
     AWAITING,
@@ -63,6 +71,7 @@ from usecases.access import children_for_action, require_act_on_child, require_a
 from usecases.accounts import SignedInUser
 from usecases.errors import UserError
 from usecases.event_log import write_events
+from usecases.policy_versions import review_version, store_under
 from usecases.store import Store
 
 #: How the child took part in the review, as the form offers it.
@@ -95,6 +104,9 @@ class ReviewForm:
     ``documents`` maps every key document id in the policy to
     ``{"present": bool, "up_to_date": bool, "adequate": bool}``; ``iro_actions`` are
     ``(text, due)``; ``actions_required`` are ``(who, text, due)`` with ``who`` a role slug.
+    ``answers`` maps the id of each of the policy's own questions the form asked to its
+    answer: text as typed, ``"Yes"``/``"No"``, the chosen option, or a date (None or
+    nothing for a question left unanswered).
     """
 
     child_id: int
@@ -111,10 +123,12 @@ class ReviewForm:
     actions_required: tuple[tuple[str, str, dt.date | None], ...] = ()
     decisions: str = ""
     resolution_sought: str = ""
+    answers: Mapping[str, Any] = field(default_factory=dict)
 
     def to_data(self) -> dict[str, Any]:
-        """The whole form as JSON-ready data (dates ISO), kept in ``reviews.data``."""
-        return {
+        """The whole form as JSON-ready data (dates ISO), kept in ``reviews.data``; the
+        answers only when the form asked the policy's own questions."""
+        data: dict[str, Any] = {
             "child_id": self.child_id,
             "kind": self.kind,
             "held_on": _iso(self.held_on),
@@ -132,10 +146,15 @@ class ReviewForm:
             "decisions": self.decisions,
             "resolution_sought": self.resolution_sought,
         }
+        if self.answers:
+            data["answers"] = {qid: _iso(v) if _is_date(v) else v
+                               for qid, v in self.answers.items()}
+        return data
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> ReviewForm:
         """The form back from ``reviews.data``, to show a recorded review as it was typed."""
+        dates = date_answer_ids(data)
         return cls(
             child_id=data["child_id"],
             kind=data["kind"],
@@ -153,6 +172,8 @@ class ReviewForm:
                                    for a in data.get("actions_required", ())),
             decisions=data.get("decisions", ""),
             resolution_sought=data.get("resolution_sought", ""),
+            answers={qid: _date(v) if qid in dates and isinstance(v, str) else v
+                     for qid, v in (data.get("answers") or {}).items()},
         )
 
 
@@ -331,6 +352,13 @@ def validate_review_form(policy: Policy, form: ReviewForm, as_of: dt.date) -> di
     if not form.decisions.strip():
         errors["decisions"] = (f"Write down the decisions made at the {meeting}: they are "
                                f"sent to the {role_name(DECISIONS_TO)} to agree.")
+
+    if track is not None:  # the questions follow the kind of review; none for a wrong kind
+        if not isinstance(form.answers, Mapping):
+            errors["answers"] = "Answer your procedure's questions, one answer per question."
+        else:
+            errors.update(answer_problems(policy.questions_for(form.kind), form.answers,
+                                          rag=form.rag, as_of=as_of, meeting=meeting))
     return errors
 
 
@@ -367,6 +395,12 @@ def record_review(
         raise UserError(f"Only {_and([f'the {role_name(r)}' for r in allowed])} can record "
                         f"the monitoring form of {REVIEW_KINDS[form.kind]}; {who} cannot.")
 
+    # The policy's own questions, as asked, go with the answers: the label kept is the one
+    # the reviewer read, whatever a later version of the policy says.
+    questions = policy.questions_for(form.kind)
+    asked = ({"answers": stored_answers(questions, form.answers),
+              "questions": asked_questions(questions)} if questions else {})
+
     with write_transaction(store.db):
         if child_row(store.db, form.child_id) is None:
             raise UserError(f"There is no child with id {form.child_id} in this store.")
@@ -374,7 +408,7 @@ def record_review(
             store.db, child_id=form.child_id, kind=form.kind, held_on=form.held_on,
             reviewer_id=actor_id, rag=form.rag,
             summary=form.progress.strip() or f"Plan judged {form.rag}.",
-            data=form.to_data(), recorded_on=recorded_on)
+            data={**form.to_data(), **asked}, recorded_on=recorded_on)
 
         due = reply_due(policy, calendar, recorded_on)
         send_decisions(store.db, review_id, sent_on=recorded_on, reply_due=due,
@@ -399,7 +433,7 @@ def record_review(
             actor_id=actor_id,
             data={"kind": form.kind, "rag": form.rag, "held_on": form.held_on.isoformat(),
                   "concerns": list(form.concerns), "decisions_sent_on": recorded_on.isoformat(),
-                  "reply_due": due.isoformat()})
+                  "reply_due": due.isoformat(), **asked})
         events = [recorded, *decide_saved(policy, calendar, saved)]
         ids = write_events(store, events, child_id=form.child_id, review_id=review_id)
     return RecordedReview(review_id=review_id, events=events, event_ids=ids)
@@ -466,9 +500,10 @@ def sweep_reviews(store: Store, as_of: dt.date, batch_size: int = 500) -> list[d
                 row = review_by_id(store.db, review_id)
                 if row is None:
                     continue
-                events, event_ids = _advance(store, row, as_of)
+                own = store_under(store, review_version(store, row.id, row.held_on))
+                events, event_ids = _advance(own, row, as_of)  # under the review's version
                 if events and len(event_ids) == len(events):
-                    written.extend(review_event_record(store, row, e) for e in events)
+                    written.extend(review_event_record(own, row, e) for e in events)
     return written
 
 
@@ -532,7 +567,8 @@ def reply_to_decisions(
         if row is None:
             raise UserError(f"There is no review {review_id}.")
         _check_replier(store, row, actor_id, actor_role)
-        caught_up, caught_up_ids = _advance(store, row, on)
+        caught_up, caught_up_ids = _advance(
+            store_under(store, review_version(store, row.id, row.held_on)), row, on)
         row = review_by_id(store.db, review_id)
         assert row is not None
         if row.reply_status not in REPLY_OPEN:

@@ -8,13 +8,19 @@ import datetime as dt
 from usecases.alerts import sweep as sweep_alerts
 from usecases.digests import send_monthly_digests
 from usecases.permanence import sweep_permanence
+from usecases.policy_versions import refresh_policy_in_force
 from usecases.practice_concerns import sweep_concerns
 from usecases.reviews import sweep_reviews
 from usecases.store import Store
 
 
 def sweep_all(store: Store, as_of: dt.date) -> list[dict]:
-    """Every derived event up to ``as_of``: alerts, then reviews, then digests. Idempotent."""
+    """Every derived event up to ``as_of``: alerts, then reviews, then digests. Idempotent.
+
+    First the version of the policy in force on ``as_of`` is recorded as the store's (a
+    version adopted ahead of its date comes into force on the first sweep on or after it);
+    each alert still runs under the version it started under."""
+    store = refresh_policy_in_force(store, as_of)
     return [*sweep_alerts(store, as_of), *sweep_reviews(store, as_of),
             *sweep_permanence(store, as_of), *sweep_concerns(store, as_of),
             *send_monthly_digests(store, as_of)]
