@@ -105,9 +105,12 @@ def sign_in(browser, url: str, email: str, path: str = "/") -> Page:
 
 
 def idle(page: Page) -> None:
-    """Wait until Streamlit has finished rerunning the script after the last input."""
+    """Wait until Streamlit has finished rerunning the script after the last input, and
+    no element is still faded as stale from the run before (a picture or an axe-core check
+    of faded elements would see contrast that no one sees once the page has settled)."""
     page.wait_for_timeout(250)
     expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=WAIT)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)
 
 
 def choose(page: Page, label: str, option: str) -> None:
@@ -195,3 +198,44 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def click_three_times(page: Page, button) -> None:
+    """Three clicks on a Save button, a fifth of a second apart, where the button was: as
+    testers clicked. (Three clicks in one instant reach the server as one.)"""
+    expect(button).to_be_enabled(timeout=WAIT)
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()
+    assert box is not None
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    for n in range(3):
+        if n:
+            page.wait_for_timeout(200)
+        page.mouse.click(x, y)
+
+
+def settled(page: Page, said: re.Pattern | str, name: str = "save") -> None:
+    """The save's message is on show and the later clicks' reruns are over (a picture of
+    the page is kept if the message never comes, to see why)."""
+    try:
+        expect(page.get_by_text(said).first).to_be_visible(timeout=WAIT)
+    except AssertionError:
+        screenshot(page, f"failed-{name}")
+        shown = page.get_by_test_id("stAlertContainer").all_inner_texts()
+        raise AssertionError(f"{said!r} not shown; the page's messages: {shown}") from None
+    idle(page)
+    page.wait_for_timeout(1500)
+    idle(page)
+
+
+def managers_of(store, case_ref: str) -> dict[str, str]:
+    """E-mail of each role above the child's social worker, nearest first."""
+    found: dict[str, str] = {}
+    staff_id = next(store.db.query("SELECT social_worker_id FROM children WHERE case_ref = ?",
+                                   [case_ref]))["social_worker_id"]
+    while staff_id is not None:
+        row = next(store.db.query("SELECT email, role, line_manager_id FROM staff WHERE id = ?",
+                                  [staff_id]))
+        found.setdefault(row["role"], row["email"])
+        staff_id = row["line_manager_id"]
+    return found

@@ -20,6 +20,7 @@ from tests.browser_support import (
     assert_accessible,
     choose,
     idle,
+    managers_of,
     screenshot,
     sign_in,
     started_site,
@@ -48,19 +49,6 @@ def _events(store, ref: str) -> int:
     return store.db.execute(
         "SELECT count(*) FROM events e JOIN alerts a ON a.id = e.alert_id WHERE a.ref = ?",
         [ref]).fetchone()[0]
-
-
-def _chain(store, case_ref: str) -> dict[str, str]:
-    """E-mail of each role above the child's social worker, nearest first."""
-    found: dict[str, str] = {}
-    staff_id = next(store.db.query("SELECT social_worker_id FROM children WHERE case_ref = ?",
-                                   [case_ref]))["social_worker_id"]
-    while staff_id is not None:
-        row = next(store.db.query("SELECT email, role, line_manager_id FROM staff WHERE id = ?",
-                                  [staff_id]))
-        found.setdefault(row["role"], row["email"])
-        staff_id = row["line_manager_id"]
-    return found
 
 
 def _open(browser, url: str, email: str, ref: str, outside: list[str]) -> Page:
@@ -108,7 +96,7 @@ def test_the_conversation_on_the_alert_page(site):
     outside: list[str] = []
 
     # -- the Service Manager responds, with Markdown and HTML in their words -------------------
-    manager = _open(browser, url, _chain(store, child)["service_manager"], ref, outside)
+    manager = _open(browser, url, managers_of(store, child)["service_manager"], ref, outside)
     expect(manager.get_by_text("Your turn:", exact=True)).to_be_visible()
     assert_accessible(manager, "alert-page-01-manager-opens")
     manager.get_by_text("Uphold the service's decision").click()

@@ -21,8 +21,10 @@ from tests.browser_support import (
     WAIT,
     assert_accessible,
     choose,
+    click_three_times,
     email_of,
     idle,
+    settled,
     sign_in,
     started_site,
     streamlit_server,
@@ -67,29 +69,6 @@ def _count(store, sql: str, params: list) -> int:
 def _events(store, kind: str, where: str = "1 = 1", params: list | None = None) -> int:
     return _count(store, f"SELECT count(*) FROM events WHERE kind = ? AND {where}",
                   [kind, *(params or [])])
-
-
-def _triple_click(page: Page, button) -> None:
-    """Three clicks on Save, a fifth of a second apart, where the button was: as testers
-    clicked. (Three clicks in one instant reach the server as one: the app before issue 11
-    saved once for those, but three times for these.)"""
-    expect(button).to_be_enabled(timeout=WAIT)
-    button.scroll_into_view_if_needed()
-    box = button.bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    for n in range(3):
-        if n:
-            page.wait_for_timeout(200)
-        page.mouse.click(x, y)
-
-
-def _settled(page: Page, done: re.Pattern | str) -> None:
-    """The save's message is shown and the later clicks have had their reruns."""
-    expect(page.get_by_text(done).first).to_be_visible(timeout=WAIT)
-    idle(page)
-    page.wait_for_timeout(1500)
-    idle(page)
 
 
 def _whole_form(page: Page) -> None:
@@ -137,8 +116,8 @@ def test_a_review_and_the_reply_to_its_decisions_are_each_saved_once(site):
     idle(iro)
     reviews = _count(store, "SELECT count(*) FROM reviews WHERE child_id = ?", [child["id"]])
     recorded = _events(store, "review_recorded", "child_id = ?", [child["id"]])
-    _triple_click(iro, iro.get_by_role("button", name="Save the review"))
-    _settled(iro, re.compile("plan judged green"))
+    click_three_times(iro, iro.get_by_role("button", name="Save the review"))
+    settled(iro, re.compile("plan judged green"))
     assert _count(store, "SELECT count(*) FROM reviews WHERE child_id = ?",
                   [child["id"]]) == reviews + 1
     assert _events(store, "review_recorded", "child_id = ?", [child["id"]]) == recorded + 1
@@ -157,8 +136,8 @@ def test_a_review_and_the_reply_to_its_decisions_are_each_saved_once(site):
     box.get_by_role("textbox").fill("Agreed at the team meeting.")
     idle(tm)
     assert_accessible(tm, "forms-03-reply-to-decisions")
-    _triple_click(tm, box.get_by_role("button", name="Send my reply"))
-    _settled(tm, re.compile("agreed the decisions"))
+    click_three_times(tm, box.get_by_role("button", name="Send my reply"))
+    settled(tm, re.compile("agreed the decisions"))
     assert _events(store, "decisions_agreed", "review_id = ?", [review_id]) == 1
     expect(box).to_have_count(0)  # nothing more to reply to
 
@@ -187,13 +166,13 @@ def test_an_alert_is_raised_once_and_never_informal_for_longer_than_the_policy_a
     expect(iro.get_by_text("Friday 27 Nov 2026")).to_be_visible(timeout=WAIT)
     alerts = _count(store, "SELECT count(*) FROM alerts WHERE child_id = ?", [child["id"]])
     raised = _events(store, "raised", "child_id = ?", [child["id"]])
-    _triple_click(iro, iro.get_by_role("button", name="Raise the alert"))
+    click_three_times(iro, iro.get_by_role("button", name="Raise the alert"))
     # the alert's page; or, when a later click of the three brings the form back, the form
     # saying what was raised, with a link to the alert
     said = iro.get_by_text(re.compile(r"^Alert A-\d+ raised\. Raised at Informal stage"))
     expect(said.or_(iro.get_by_role("heading", name=re.compile(r"^Alert A-\d+$"))).first) \
         .to_be_visible(timeout=WAIT)
-    _settled(iro, re.compile(r"Alert A-\d+"))
+    settled(iro, re.compile(r"Alert A-\d+"))
     assert _count(store, "SELECT count(*) FROM alerts WHERE child_id = ?",
                   [child["id"]]) == alerts + 1
     assert _events(store, "raised", "child_id = ?", [child["id"]]) == raised + 1
@@ -213,8 +192,8 @@ def test_a_note_of_good_practice_is_sent_once(site):
     assert_accessible(iro, "forms-06-good-practice")
     notes = store.db["good_practice"].count
     noted = _events(store, "good_practice_noted")
-    _triple_click(iro, iro.get_by_role("button", name="Send the note"))
-    _settled(iro, re.compile("^Thank you"))
+    click_three_times(iro, iro.get_by_role("button", name="Send the note"))
+    settled(iro, re.compile("^Thank you"))
     assert store.db["good_practice"].count == notes + 1
     assert _events(store, "good_practice_noted") == noted + 1
     expect(iro.get_by_label("What was better than good?")).to_have_value("")
@@ -240,8 +219,8 @@ def test_a_change_is_told_once_and_decided_once(site):
     changes = _count(store, "SELECT count(*) FROM significant_changes WHERE child_id = ?",
                      [child["id"]])
     told = _events(store, "significant_change_notified", "child_id = ?", [child["id"]])
-    _triple_click(worker, worker.get_by_role("button", name="Tell the IRO"))
-    _settled(worker, re.compile("told of the change"))
+    click_three_times(worker, worker.get_by_role("button", name="Tell the IRO"))
+    settled(worker, re.compile("told of the change"))
     assert _count(store, "SELECT count(*) FROM significant_changes WHERE child_id = ?",
                   [child["id"]]) == changes + 1
     assert _events(store, "significant_change_notified", "child_id = ?",
@@ -257,8 +236,8 @@ def test_a_change_is_told_once_and_decided_once(site):
     idle(iro)
     _whole_form(iro)
     assert_accessible(iro, "forms-08-decide-about-a-change")
-    _triple_click(iro, box.get_by_role("button", name="Record the decision"))
-    _settled(iro, re.compile("decided no review is needed"))
+    click_three_times(iro, box.get_by_role("button", name="Record the decision"))
+    settled(iro, re.compile("decided no review is needed"))
     assert _events(store, "change_no_review", "json_extract(data, '$.change_id') = ?",
                    [change_id]) == 1
 
@@ -284,8 +263,8 @@ def test_placement_facts_are_saved_once(site):
     type_date(worker, label, "15/03/2026")
     expect(worker.get_by_text("Sunday 15 Mar 2026")).to_be_visible(timeout=WAIT)
     recorded = _events(store, "placement_recorded", "child_id = ?", [child["id"]])
-    _triple_click(worker, worker.get_by_role("button", name="Save the placement facts"))
-    _settled(worker, re.compile("Placement and permanence recorded"))
+    click_three_times(worker, worker.get_by_role("button", name="Save the placement facts"))
+    settled(worker, re.compile("Placement and permanence recorded"))
     assert _events(store, "placement_recorded", "child_id = ?", [child["id"]]) == recorded + 1
     assert store.db["children"].get(child["id"])["placed_with_parents_since"] == "2026-03-15"
     expect(worker.get_by_role("textbox", name=re.compile(label))).to_have_value("15 Mar 2026")
@@ -305,8 +284,8 @@ def test_a_practice_concern_is_referred_once_and_answered_once(concerns_site):
     assert_accessible(worker, "forms-11-refer-a-practice-concern")
     concerns = store.db["practice_concerns"].count
     referred = _events(store, REFERRED_KIND)
-    _triple_click(worker, worker.get_by_role("button", name="Refer the concern"))
-    _settled(worker, re.compile("referred to the Deputy Head of Service"))
+    click_three_times(worker, worker.get_by_role("button", name="Refer the concern"))
+    settled(worker, re.compile("referred to the Deputy Head of Service"))
     assert store.db["practice_concerns"].count == concerns + 1
     assert _events(store, REFERRED_KIND) == referred + 1
 
@@ -318,6 +297,6 @@ def test_a_practice_concern_is_referred_once_and_answered_once(concerns_site):
     box.get_by_role("textbox").fill("Spoke to the IRO; reviews now wait for the carer.")
     idle(deputy)
     assert_accessible(deputy, "forms-12-answer-a-practice-concern")
-    _triple_click(deputy, box.get_by_role("button", name="Send the answer"))
-    _settled(deputy, re.compile("answered the concern"))
+    click_three_times(deputy, box.get_by_role("button", name="Send the answer"))
+    settled(deputy, re.compile("answered the concern"))
     assert _events(store, ANSWERED_KIND, "json_extract(data, '$.concern_id') = ?", [cid]) == 1

@@ -27,10 +27,12 @@ from tests.browser_support import (
     WAIT,
     assert_accessible,
     choose,
+    click_three_times,
     email_of,
     idle,
+    managers_of,
     menu,
-    screenshot,
+    settled,
     sign_in,
     started_site,
     type_date,
@@ -55,45 +57,6 @@ def _events(store, ref: str) -> list[str]:
     return [r["kind"] for r in store.db.query(
         "SELECT e.kind FROM events e JOIN alerts a ON a.id = e.alert_id WHERE a.ref = ? "
         "ORDER BY e.id", [ref])]
-
-
-def _managers(store, case_ref: str) -> dict[str, str]:
-    """E-mail of each role above the child's social worker, nearest first."""
-    found: dict[str, str] = {}
-    staff_id = next(store.db.query("SELECT social_worker_id FROM children WHERE case_ref = ?",
-                                   [case_ref]))["social_worker_id"]
-    while staff_id is not None:
-        row = next(store.db.query("SELECT email, role, line_manager_id FROM staff WHERE id = ?",
-                                  [staff_id]))
-        found.setdefault(row["role"], row["email"])
-        staff_id = row["line_manager_id"]
-    return found
-
-
-def _three_clicks(page: Page, button) -> None:
-    """Save clicked three times, a fifth of a second apart, where the button was."""
-    expect(button).to_be_enabled(timeout=WAIT)
-    button.scroll_into_view_if_needed()
-    box = button.bounding_box()
-    assert box is not None
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    for n in range(3):
-        if n:
-            page.wait_for_timeout(200)
-        page.mouse.click(x, y)
-
-
-def _settled(page: Page, said: re.Pattern | str, name: str) -> None:
-    """The save's message is on show and the later clicks' reruns are over."""
-    try:
-        expect(page.get_by_text(said).first).to_be_visible(timeout=WAIT)
-    except AssertionError:
-        screenshot(page, f"failed-{name}")
-        shown = page.get_by_test_id("stAlertContainer").all_inner_texts()
-        raise AssertionError(f"{said!r} not shown; the page's messages: {shown}") from None
-    idle(page)
-    page.wait_for_timeout(1500)
-    idle(page)
 
 
 def _open_alert_from_inbox(page: Page, ref: str) -> None:
@@ -127,7 +90,7 @@ def test_one_day_across_the_iro_and_four_managers(site):
         "WHERE s.email = ? AND c.legal_status = 'looked_after' ORDER BY c.case_ref LIMIT 1",
         [iro_email]))
     case_ref = child["case_ref"]
-    chain = _managers(store, case_ref)
+    chain = managers_of(store, case_ref)
     reviews_before = store.db.execute("SELECT count(*) FROM reviews WHERE child_id = ?",
                                       [child["id"]]).fetchone()[0]
     alerts_before = {r["ref"] for r in store.db.query(
@@ -153,8 +116,8 @@ def test_one_day_across_the_iro_and_four_managers(site):
         "Family finding to begin.")
     idle(iro)
     assert_accessible(iro, "day-02-review-form")
-    _three_clicks(iro, iro.get_by_role("button", name="Save the review"))
-    _settled(iro, re.compile("plan judged red"), "review")
+    click_three_times(iro, iro.get_by_role("button", name="Save the review"))
+    settled(iro, re.compile("plan judged red"), "review")
     assert store.db.execute("SELECT count(*) FROM reviews WHERE child_id = ?",
                             [child["id"]]).fetchone()[0] == reviews_before + 1
     assert_accessible(iro, "day-03-review-saved")
@@ -172,7 +135,7 @@ def test_one_day_across_the_iro_and_four_managers(site):
     type_date(iro, "Response date agreed", "26/11/2026")
     idle(iro)
     assert_accessible(iro, "day-04-raise-alert")
-    _three_clicks(iro, iro.get_by_role("button", name="Raise the alert"))
+    click_three_times(iro, iro.get_by_role("button", name="Raise the alert"))
     heading = iro.get_by_role("heading", name=re.compile(r"^Alert A-\d+$"))
     said = iro.get_by_text(re.compile(r"^Alert A-\d+ raised\."))
     expect(heading.or_(said).first).to_be_visible(timeout=WAIT)
@@ -192,8 +155,8 @@ def test_one_day_across_the_iro_and_four_managers(site):
     tm.get_by_label("Your response in writing").fill(ANSWER)
     idle(tm)
     assert_accessible(tm, "day-05-team-manager-answers")
-    _three_clicks(tm, tm.get_by_role("button", name=re.compile("^Save")))
-    _settled(tm, re.compile(r"^Saved\. Team Manager agreed"), "team-manager")
+    click_three_times(tm, tm.get_by_role("button", name=re.compile("^Save")))
+    settled(tm, re.compile(r"^Saved\. Team Manager agreed"), "team-manager")
     assert _events(store, ref) == ["raised", "responded"]
 
     # -- 4. the IRO reads that sentence, is not satisfied and says why ----------------------
@@ -205,8 +168,8 @@ def test_one_day_across_the_iro_and_four_managers(site):
     choose(iro, "Action", "Not satisfied with the response")
     iro.get_by_label("Why you are not satisfied (optional; the managers read it)").fill(WHY_NOT)
     idle(iro)
-    _three_clicks(iro, iro.get_by_role("button", name=re.compile("^Save")))
-    _settled(iro, re.compile(r"^Saved\. The IRO is not satisfied"), "not-satisfied")
+    click_three_times(iro, iro.get_by_role("button", name=re.compile("^Save")))
+    settled(iro, re.compile(r"^Saved\. The IRO is not satisfied"), "not-satisfied")
     assert _events(store, ref)[:3] == ["raised", "responded", "not_satisfied"]
     assert _events(store, ref).count("not_satisfied") == 1
 
@@ -217,8 +180,8 @@ def test_one_day_across_the_iro_and_four_managers(site):
     iro.get_by_label("Who did you consult, and when? (if the policy asks)").fill(CONSULTED)
     _confirm(iro, "I am sure: this escalates the alert to Level 1")
     assert_accessible(iro, "day-07-iro-escalates")
-    _three_clicks(iro, iro.get_by_role("button", name=re.compile("^Save")))
-    _settled(iro, re.compile(r"^Saved\..*Level 1"), "escalate")
+    click_three_times(iro, iro.get_by_role("button", name=re.compile("^Save")))
+    settled(iro, re.compile(r"^Saved\..*Level 1"), "escalate")
     assert _events(store, ref).count("escalated") == 1
     state = alert_by_ref(store.db, ref).state
     assert (state["level"], state["awaiting"]) == ("service_manager", "service_manager")
@@ -233,8 +196,8 @@ def test_one_day_across_the_iro_and_four_managers(site):
     type_date(sm, "More time until", "09/12/2026")
     sm.get_by_label("Why more time is needed").fill(WHY_MORE_TIME)
     idle(sm)
-    _three_clicks(sm, sm.get_by_role("button", name=re.compile("^Save")))
-    _settled(sm, re.compile(r"^Saved\..*more time"), "more-time")
+    click_three_times(sm, sm.get_by_role("button", name=re.compile("^Save")))
+    settled(sm, re.compile(r"^Saved\..*more time"), "more-time")
     assert _events(store, ref).count("extension_requested") == 1
 
     # -- 6. the IRO agrees to it: three clicks, one agreement -------------------------------
@@ -244,8 +207,8 @@ def test_one_day_across_the_iro_and_four_managers(site):
     assert_accessible(iro, "day-09-iro-sees-the-request")
     choose(iro, "Action", "Agree the extra time")
     idle(iro)
-    _three_clicks(iro, iro.get_by_role("button", name=re.compile("^Save")))
-    _settled(iro, re.compile(r"^Saved\..*9 Dec 2026"), "agree")
+    click_three_times(iro, iro.get_by_role("button", name=re.compile("^Save")))
+    settled(iro, re.compile(r"^Saved\..*9 Dec 2026"), "agree")
     assert _events(store, ref).count("extension_agreed") == 1
     state = alert_by_ref(store.db, ref).state
     assert state["awaiting"] == "service_manager" and state["status"] == "open"
