@@ -176,15 +176,28 @@ def cmd_import_people(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    """Print each event as soon as it is committed, not all at the end: a sweep that is
+    stopped (killed, timed out) has then printed everything it wrote."""
     store = _open(args)
-    for record in sweep_all(store, _as_of(args.as_of)):
-        print(json.dumps(record))
+
+    def show(records: list[dict]) -> None:
+        for record in records:
+            print(json.dumps(record))
+        sys.stdout.flush()
+
+    sweep_all(store, _as_of(args.as_of), on_committed=show)
     return EXIT_OK
 
 
 def cmd_send_mail(args: argparse.Namespace) -> int:
+    """Deliver the outbox; with no mail server set, send nothing and leave it as it is."""
+    from usecases.mail import mail_server_set, nothing_sent_summary, waiting_mail
+
     store = _open(args)
-    settings = MailSettings.from_env()
+    settings = MailSettings.from_env()  # a mistyped setting is reported either way
+    if not mail_server_set():  # not localhost:25 by default: the README promises no mail
+        print(nothing_sent_summary(waiting_mail(store)))
+        return EXIT_OK
     worker = f"{socket.gethostname()}:{os.getpid()}"
     report = send_pending(store, settings, now=dt.datetime.now(dt.UTC), worker=worker,
                           batch=args.batch)
@@ -402,6 +415,74 @@ def cmd_what_if(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent, checked copy of the store, taken while people go on working."""
+    from usecases.backup import BackupFailed, backup_store
+
+    source = resolve_db_path(args.db)
+    try:
+        copied = backup_store(source, args.to, force=args.force, as_of=dt.date.today())
+    except BackupFailed as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"Copied {source} to {copied.path}: {copied.summary()}.")
+    print(f"Checked: {'; '.join(copied.checks)}. Readable by its owner only.")
+    if copied.problems:  # the store's own problems, faithfully copied: say them, fail cron
+        print(f"Error: the copy was kept, but the store's own check found "
+              f"{len(copied.problems)} problem(s) in {source}:", file=sys.stderr)
+        for problem in copied.problems[:5]:
+            print(f"  - {problem}", file=sys.stderr)
+        print(f"See them all with 'python manage.py verify --db {source}'.", file=sys.stderr)
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a checked backup in place of the store; the store it replaces is kept."""
+    from usecases.backup import BackupFailed, restore_store
+
+    target = resolve_db_path(args.db)
+    try:
+        restored = restore_store(args.backup_file, target, now=dt.datetime.now(dt.UTC),
+                                 force=args.force, as_of=dt.date.today())
+    except BackupFailed as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"Restored {target} from {args.backup_file}: {restored.store.summary()}.")
+    print(f"Checked: {'; '.join(restored.store.checks)}. Readable by its owner only.")
+    if restored.kept is not None:
+        print(f"The store that was at {target} is kept as {restored.kept}.")
+    print("Restart the app (and Litestream, if it replicates this store) to use it.")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Whether the store is what its event log says: the guard, the hash chain, the tables.
+    Reads only; exit 0 only when all is well."""
+    from usecases.integrity import verify_store
+
+    try:
+        result = verify_store(resolve_db_path(args.db))
+    except UserError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("\n".join(result.lines()))
+    return EXIT_OK if result.ok else EXIT_PROBLEMS
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    """Write the projections again from the event log (one transaction), then verify."""
+    from usecases.integrity import rebuild_store
+
+    try:
+        rebuilt = rebuild_store(resolve_db_path(args.db))
+    except UserError as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print("\n".join(rebuilt.lines()))
+    return EXIT_OK if rebuilt.verification.ok else EXIT_PROBLEMS
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="manage.py",
@@ -572,10 +653,128 @@ def build_parser() -> argparse.ArgumentParser:
     subject.add_argument("--child", help="a child's case reference")
     subject.add_argument("--alert", help="an alert's reference")
     explain.set_defaults(handler=cmd_access_explain)
+
+    backup = commands.add_parser(
+        "backup", help="copy the store while people work, then check the copy")
+    backup.add_argument("--db", help=db_help)
+    backup.add_argument("--to", required=True, metavar="FILE",
+                        help="the backup file to write (created readable by its owner only)")
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", help="check a backup and put it in place of the store")
+    restore.add_argument("--db", help=db_help)
+    restore.add_argument("--from", dest="backup_file", required=True, metavar="FILE",
+                         help="the backup (from 'backup', or from 'litestream restore -o')")
+    restore.add_argument("--force", action="store_true",
+                         help="replace a store already there; it is kept as "
+                              "PATH.before-restore-<time>")
+    restore.set_defaults(handler=cmd_restore)
+
+    verify = commands.add_parser(
+        "verify", help="check the event log's guard and hash chain, and that the tables are "
+                       "what the log says; reads only (exit 0 only when all is well)")
+    verify.add_argument("--db", help=db_help)
+    verify.set_defaults(handler=cmd_verify)
+
+    rebuild = commands.add_parser(
+        "rebuild", help="write the alerts and reviews tables again from the event log, "
+                        "then verify (refused if the log's history was changed)")
+    rebuild.add_argument("--db", help=db_help)
+    rebuild.set_defaults(handler=cmd_rebuild)
     return parser
 
 
+#: The log of unexpected errors' details, when ``$IRO_LOG_FILE`` does not name one.
+ERROR_LOG_NAME = "iro-errors.log"
+LOG_FILE_ENV = "IRO_LOG_FILE"
+EXIT_INTERRUPTED = 130  # what shells report for a command stopped with Ctrl-C (128 + SIGINT)
+
+
+def _error_log_path(args: argparse.Namespace) -> os.PathLike[str]:
+    """Where the details of an unexpected error go: ``$IRO_LOG_FILE`` if set, else
+    ``iro-errors.log`` beside the store the command was pointed at (``--db``, ``$IRO_DB``,
+    else ``data/``), or in the working directory if that folder does not exist."""
+    from pathlib import Path
+
+    explicit = os.environ.get(LOG_FILE_ENV)
+    if explicit:
+        return Path(explicit).absolute()
+    folder = resolve_db_path(getattr(args, "db", None)).absolute().parent
+    return (folder if folder.is_dir() else Path.cwd()) / ERROR_LOG_NAME
+
+
+def _plain_reason(exc: BaseException, args: argparse.Namespace) -> str:
+    """One plain sentence (no full stop) for what went wrong, for the operator to act on;
+    the traceback goes to the log, not the screen."""
+    import sqlite3
+
+    from db.retry import is_busy
+
+    store = resolve_db_path(getattr(args, "db", None))
+    text = str(exc).lower()
+    if is_busy(exc):
+        return ("the store stayed busy with other work for too long, so nothing was changed; "
+                "try again in a minute")
+    if isinstance(exc, sqlite3.DatabaseError):
+        if "not a database" in text:
+            return f"{store} is not a store: it is not a SQLite database file"
+        if "readonly" in text or "read-only" in text:
+            return (f"the store {store} can be read but not changed; check that this account "
+                    "may write to the file and its folder")
+        if "unable to open" in text:
+            return f"the store {store} could not be opened; check the path and its folder"
+        if "malformed" in text or "corrupt" in text:
+            return (f"the store {store} is damaged; restore it from a backup "
+                    "('python manage.py restore')")
+        if "full" in text:
+            return f"the disk holding the store {store} is full"
+        return f"the store {store} could not be used (SQLite said: {exc})"
+    if isinstance(exc, PermissionError):
+        return f"this account may not use {exc.filename or 'a file the command needs'}"
+    if isinstance(exc, MemoryError):
+        return "the computer ran out of memory"
+    if isinstance(exc, OSError):
+        return f"a file could not be read or written ({exc.strerror or exc})"
+    return "the command stopped on an error it was not written to expect"
+
+
+def _report_unexpected(exc: BaseException, args: argparse.Namespace,
+                       argv: Sequence[str] | None) -> int:
+    """Print a plain message and append the details to the error log (readable by its
+    owner only: an error's details can name children and staff)."""
+    import traceback
+
+    entry = (f"--- {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} pid {os.getpid()}: "
+             f"manage.py {' '.join(sys.argv[1:] if argv is None else argv)}\n"
+             + "".join(traceback.format_exception(exc)) + "\n")
+    path = None
+    try:
+        path = _error_log_path(args)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as log:
+            log.write(entry)
+        where = f"The details are in {path}."
+    except OSError as problem:
+        where = (f"The details could not be written to {path or 'the error log'} "
+                 f"({problem.strerror or problem}).")
+    print(f"Something went wrong: {_plain_reason(exc, args)}. {where}", file=sys.stderr)
+    return EXIT_PROBLEMS
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; whatever happens, the operator sees plain sentences, never a trace.
+
+    A :class:`UserError` is printed as written (exit 2), a policy file's problems listed
+    (exit 1). Anything else was not expected: the message is "Something went wrong: <one
+    plain sentence>. The details are in <path>." (exit 1), and the traceback is appended
+    to that file: ``$IRO_LOG_FILE`` if set, else ``iro-errors.log`` in the folder holding
+    the store (from ``--db``, else ``$IRO_DB``, else ``data/``): a folder the app must be
+    able to write to anyway (SQLite keeps the store's -wal file there), wherever cron or
+    systemd happened to start the command, and where an operator looks first; the working
+    directory if that folder does not exist. Ctrl-C prints "Stopped." and exits 130.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Callable[[argparse.Namespace], int] = args.handler
@@ -590,6 +789,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`: the reader has all it wanted
         sys.stderr.close()
         return EXIT_OK
+    except KeyboardInterrupt:
+        print("Stopped.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # the promise: no stack trace on screen, ever
+        return _report_unexpected(exc, args, argv)
 
 
 if __name__ == "__main__":

@@ -134,3 +134,10 @@ def alerts_raised_between(db: sqlite_utils.Database, start: dt.date, end: dt.dat
                      "WHERE a.raised_on >= ? AND a.raised_on <= ?",
                      [start.isoformat(), end.isoformat()]).fetchone()
     return int(row[0])
+
+
+def alert_words(db: sqlite_utils.Database) -> dict[int, tuple[str, str]]:
+    """Every alert's (concern, outcome sought) as its table holds them, by alert id: for
+    alerts raised before their raised event carried them itself."""
+    return {r[0]: (r[1] or "", r[2] or "") for r in db.execute(
+        "SELECT id, concern, outcome_sought FROM alerts")}

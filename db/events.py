@@ -1,6 +1,8 @@
 """The event log: the child's chronology, the audit trail and the input of every rule.
 
-Only :func:`append_event` writes to it; triggers in the schema refuse UPDATE and DELETE.
+Only :func:`append_event` writes to it; triggers in the schema refuse UPDATE, DELETE and
+an INSERT that would replace an event, and each event is chained to the one before by its
+hash (``db.integrity``), so ``manage.py verify`` can show any change made around them.
 A derived event (made by a rule, not a person) carries the rule's name and the policy id
 and version behind it, so a manager can always see why something happened.
 """
@@ -16,6 +18,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
+
+from db.connection import write_transaction
+from db.integrity import event_hash, next_link
 
 SYSTEM_ACTOR_ROLE = "system"
 
@@ -126,31 +131,49 @@ def append_event(
     """
     if rule is not None and (policy_id is None or policy_version is None):
         raise ValueError("A derived event must name the policy id and version behind it.")
-    token = _submission_token(db)
-    cursor = db.execute(
-        """INSERT INTO events (occurred_on, kind, actor_id, actor_role, child_id, alert_id,
-                               review_id, data, reason, rule, policy_id, policy_version,
-                               dedupe_key, submission)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (dedupe_key) DO NOTHING""",
-        [
-            occurred_on.isoformat(),
-            kind,
-            actor_id,
-            actor_role,
-            child_id,
-            alert_id,
-            review_id,
-            json.dumps(data or {}, sort_keys=True, default=str),
-            reason,
-            rule,
-            policy_id,
-            policy_version,
-            dedupe_key,
-            token,
-        ],
+    row: dict[str, Any] = {
+        "occurred_on": occurred_on.isoformat(),
+        "kind": kind,
+        "actor_id": actor_id,
+        "actor_role": actor_role,
+        "child_id": child_id,
+        "alert_id": alert_id,
+        "review_id": review_id,
+        "data": json.dumps(data or {}, sort_keys=True, default=str),
+        "reason": reason,
+        "rule": rule,
+        "policy_id": policy_id,
+        "policy_version": policy_version,
+        "dedupe_key": dedupe_key,
+    }
+    if not db.conn.in_transaction:  # the chain's end must be read where the write happens
+        with write_transaction(db):
+            return _append(db, row)
+    return _append(db, row)
+
+
+def _append(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None:
+    """Write ``row`` as the next link of the hash chain (``db.integrity``).
+
+    A logged dedupe key is looked up first: the guard's trigger refuses an insert that
+    reuses one (so REPLACE cannot delete history), which ``ON CONFLICT DO NOTHING`` can no
+    longer absorb. Inside the write transaction nothing can come between the look-up, the
+    read of the last hash and the insert.
+    """
+    row["submission"] = _submission_token(db)
+    if row["dedupe_key"] is not None and db.execute(
+        "SELECT 1 FROM events WHERE dedupe_key = ?", [row["dedupe_key"]]
+    ).fetchone():
+        return None
+    link = next_link(db)
+    row.update(id=link.id, prev_hash=link.prev_hash)
+    row["hash"] = event_hash(row, link.prev_hash)
+    columns = list(row)
+    db.execute(
+        f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
+        [row[c] for c in columns],
     )
-    return cursor.lastrowid if cursor.rowcount else None
+    return link.id
 
 
 def _event_from_row(row: dict[str, Any]) -> Event:

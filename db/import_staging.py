@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 FIELDS = ("line", "alert", "child", "track", "date", "event", "level", "outcome", "by",
-          "until", "note", "category", "gate")
+          "until", "note", "category", "gate", "concern", "outcome_sought")
 _BATCH = 2_000
 
 

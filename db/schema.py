@@ -352,6 +352,27 @@ def m010_policy_versions(db: sqlite_utils.Database) -> None:
            END""",
     )
 
+
+@MIGRATIONS()
+def m011_event_log_hash_chain(db: sqlite_utils.Database) -> None:
+    """Each event's SHA-256 over its content and the previous event's hash (``db.integrity``),
+    so an edit made by someone who got past the triggers still shows.
+
+    Existing events are sealed in id order: the history before this upgrade is taken as it
+    stands. Sealing updates events, so the update trigger is dropped here; ``migrate`` puts
+    every guard back straight after, in the same transaction.
+    """
+    from db.integrity import seal_existing_events  # it reads EVENT_LOG_GUARDS from here
+
+    _run(
+        db,
+        "ALTER TABLE events ADD COLUMN hash TEXT",
+        "ALTER TABLE events ADD COLUMN prev_hash TEXT",
+        "DROP TRIGGER IF EXISTS events_are_append_only_update",
+    )
+    seal_existing_events(db)
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events
@@ -359,6 +380,19 @@ EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_delete
        BEFORE DELETE ON events
        BEGIN SELECT RAISE(ABORT, 'The event log is append-only: events cannot be deleted.'); END""",
+    # INSERT OR REPLACE deletes the row it collides with without firing DELETE triggers
+    # (unless recursive_triggers is on): refusing the colliding insert stops it.
+    """CREATE TRIGGER IF NOT EXISTS events_are_append_only_insert_id
+       BEFORE INSERT ON events
+       WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM events WHERE id = NEW.id)
+       BEGIN SELECT RAISE(ABORT, 'The event log is append-only: an event''s id cannot be reused.');
+       END""",
+    """CREATE TRIGGER IF NOT EXISTS events_are_append_only_insert_key
+       BEFORE INSERT ON events
+       WHEN NEW.dedupe_key IS NOT NULL
+            AND EXISTS (SELECT 1 FROM events WHERE dedupe_key = NEW.dedupe_key)
+       BEGIN SELECT RAISE(ABORT, 'The event log is append-only: this event is already logged.');
+       END""",
 )
 
 #: The access audit is append-only too; it exists only from migration m007 on.
@@ -383,12 +417,22 @@ def migrate(db: sqlite_utils.Database, migrations: Migrations = MIGRATIONS) -> l
 
     Two processes starting at once serialise on the write lock: the second finds nothing
     pending. Returns the names of the migrations it applied.
+
+    The event log's guard is checked afterwards (``db.integrity``), and refused whole
+    rather than used half. With nothing to apply it is checked *before* being reinstated
+    too: no migration dropped a trigger then, so a missing one was removed on purpose, and
+    quietly putting it back would hide that.
     """
+    from db.integrity import require_event_log_guard  # it reads EVENT_LOG_GUARDS from here
+
     with write_transaction(db):
         pending = [m.name for m in migrations.pending(db)]
+        if not pending and db["events"].exists():
+            require_event_log_guard(db)
         migrations.apply(db)
         if db["events"].exists():
             ensure_event_log_guards(db)
         if db["access_audit"].exists():
             _run(db, *ACCESS_AUDIT_GUARDS)
+        require_event_log_guard(db)
     return pending

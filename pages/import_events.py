@@ -40,6 +40,8 @@ WHAT = {
     "until": "a date agreed, or more time asked for", "note": "free text",
     "category": "the concern's category (empty: 'Not recorded')",
     "gate": "who was consulted before a formal step",
+    "concern": "a raised row: the issue of concern, as written",
+    "outcome_sought": "a raised row: the outcome sought, as written",
 }
 
 store = current_store()

@@ -74,6 +74,114 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+#: The largest policy file read, in bytes. The presets are 10 to 18 KB; a megabyte is
+#: far beyond any real procedure, and a file past it is refused before it is parsed.
+MAX_POLICY_BYTES = 1_000_000
+#: The most values (blocks, lists and single values) a policy may hold once every alias
+#: (``*ladder``) is counted as the copy it stands for. The presets hold 460 to 830. Aliases
+#: are counted while the file is read, before anything is expanded: a few kilobytes of
+#: aliases to aliases (a "billion laughs") would otherwise stand for billions of values,
+#: which the checker would walk and print.
+MAX_POLICY_VALUES = 50_000
+#: How deeply blocks and lists may nest. The presets go 8 deep; reading nests a function
+#: call per level, so a file of ``[[[[...`` would otherwise end in a RecursionError.
+MAX_POLICY_DEPTH = 50
+
+
+class PolicyTooLarge(yaml.YAMLError):
+    """The file is too big, too deep or expands too far to be read; ``str`` is the
+    plain sentence to show (a YAMLError, so every ``except yaml.YAMLError`` refuses it)."""
+
+
+class _BoundedLoader(_Loader):
+    """The policy loader with limits on depth and on what aliases expand to.
+
+    Each node's size, counting aliased blocks in full, is worked out as it is composed
+    (from its children's, already known), so an alias bomb is refused after reading only
+    its few real nodes, and the deep nesting before Python's recursion limit is reached.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        # id(node) -> (values it stands for, how deep it nests), aliases written out
+        self._sizes: dict[int, tuple[int, int]] = {}
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            target = self.anchors.get(event.anchor)
+            if target is not None and id(target) not in self._sizes:
+                raise PolicyTooLarge(
+                    f"The alias *{event.anchor} at line {event.start_mark.line + 1} is inside"
+                    f" the block &{event.anchor} it refers to, so it would repeat without"
+                    " end. Write the values out instead."
+                )
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_POLICY_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise PolicyTooLarge(
+                    f"Blocks and lists are nested more than {MAX_POLICY_DEPTH} deep (at line"
+                    f" {line}); a policy needs fewer than 10. Check the indentation and the"
+                    " brackets."
+                )
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = node.value
+        elif isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        size = 1 + sum(self._sizes[id(child)][0] for child in children)
+        # an alias's block nests inside wherever it is used, so depth is counted through it
+        height = 1 + max((self._sizes[id(child)][1] for child in children), default=0)
+        if height > MAX_POLICY_DEPTH:
+            raise PolicyTooLarge(
+                f"With its aliases (*name) written out, blocks and lists here would be"
+                f" nested more than {MAX_POLICY_DEPTH} deep (the block ending at line"
+                f" {node.end_mark.line + 1}); a policy needs fewer than 10."
+            )
+        if size > MAX_POLICY_VALUES:
+            raise PolicyTooLarge(
+                f"With its aliases (*name) written out, this file would hold more than"
+                f" {MAX_POLICY_VALUES:,} values (the block ending at line"
+                f" {node.end_mark.line + 1}); a policy holds about a thousand. Use each"
+                " anchor (&name) directly rather than through other aliases."
+            )
+        self._sizes[id(node)] = (size, height)
+        return node
+
+
+def _check_size(text: str) -> None:
+    """Refuse text over MAX_POLICY_BYTES before any of it is parsed."""
+    size = len(text) if len(text) > MAX_POLICY_BYTES else len(
+        text.encode("utf-8", "surrogatepass"))
+    if size > MAX_POLICY_BYTES:
+        raise PolicyTooLarge(_too_many_bytes(size))
+
+
+def _too_many_bytes(size: int) -> str:
+    return (f"The file is {size:,} bytes; a policy file may be at most {MAX_POLICY_BYTES:,}"
+            " (the presets are under 20,000). Check that this is the policy file.")
+
+
+def load_policy_yaml(text: str) -> Any:
+    """The data in a policy's YAML text, read within the limits above.
+
+    Raises ``yaml.YAMLError`` (``PolicyTooLarge`` for text past a limit); never a
+    RecursionError or an expansion that exhausts memory. For anything that reads policy
+    text, checked or not yet checked.
+    """
+    _check_size(text)
+    loader = _BoundedLoader(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
 
 def _yaml_message(exc: yaml.YAMLError) -> str:
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
@@ -1137,6 +1245,10 @@ def read_policy_file(path: str | os.PathLike[str]) -> tuple[Policy | None, list[
     file_path = Path(path)
     checker = _Checker(file_path.name, file_path.stem)
     try:
+        size = file_path.stat().st_size
+        if size > MAX_POLICY_BYTES and file_path.is_file():  # refused before it is read
+            checker.problem("", _too_many_bytes(size))
+            return None, checker.problems
         text = file_path.read_text(encoding="utf-8")
     except FileNotFoundError:
         checker.problem(
@@ -1175,15 +1287,28 @@ def _read_text(
     text: str, checker: _Checker, source: str
 ) -> tuple[Policy | None, list[PolicyProblem]]:
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        if node is not None:
-            _duplicate_keys(node, "", checker, set())
-        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
+        _check_size(text)
+        loader = _BoundedLoader(text)  # a SafeLoader: no arbitrary objects
+        try:
+            node = loader.get_single_node()
+            data = None
+            if node is not None:
+                # before constructing: merge keys (<<) are folded into the node then
+                _duplicate_keys(node, "", checker, set())
+                data = loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except PolicyTooLarge as exc:
+        checker.problem("", str(exc))
+        return None, checker.problems
     except yaml.YAMLError as exc:
         checker.problem("", _yaml_message(exc))
         return None, checker.problems
     except (ValueError, TypeError) as exc:  # e.g. an explicit !!timestamp that is no date
         checker.problem("", f"This is not valid YAML: {exc}.")
+        return None, checker.problems
+    except RecursionError:  # the limits should make this unreachable; never a traceback
+        checker.problem("", "The file is nested too deeply to read. Check the indentation.")
         return None, checker.problems
     if data is None:
         checker.problem(

@@ -15,7 +15,7 @@ import re
 
 import yaml
 
-from rules.policy_check import _Loader
+from rules.policy_check import load_policy_yaml
 
 #: The top-level ``version:`` line: at the start of a line (not indented), with its value
 #: and any trailing comment.
@@ -41,7 +41,7 @@ def with_version(text: str, version: int) -> str:
         space = found.group("space") or " "
         line = f"version:{space}{version}{found.group('tail')}"
         return text[: found.start()] + line + text[found.end():]
-    data = yaml.load(text, Loader=_Loader)
+    data = load_policy_yaml(text)
     if not isinstance(data, dict):
         raise ValueError("This is not a policy: it is not a block of 'key: value' lines.")
     data["version"] = version
@@ -52,7 +52,7 @@ def with_version(text: str, version: int) -> str:
 def written_version(text: str) -> object:
     """What the text's own ``version:`` says (whatever it is), or None if it says nothing."""
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = load_policy_yaml(text)
     except yaml.YAMLError:
         return None
     return data.get("version") if isinstance(data, dict) else None
@@ -62,8 +62,8 @@ def same_rules(first: str, second: str) -> bool:
     """True when two policy texts differ at most in their ``version:`` and layout (the data
     they hold is the same)."""
     try:
-        a = yaml.load(first, Loader=_Loader)
-        b = yaml.load(second, Loader=_Loader)
+        a = load_policy_yaml(first)
+        b = load_policy_yaml(second)
     except yaml.YAMLError:
         return False
     if not isinstance(a, dict) or not isinstance(b, dict):

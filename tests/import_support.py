@@ -284,3 +284,28 @@ def own_format_csv(history: list[dict], track: str = "iro") -> str:
     """The history in the import's own format (no categories, as the tracker had none)."""
     return rows_csv(IMPORT_COLUMNS, [{**h, "track": track, "date": h["date"].isoformat()}
                                      for h in history])
+
+
+def people_of_store(source, target, as_of: dt.date) -> None:
+    """Load ``source``'s teams, staff and children into ``target`` through the people
+    import (what an authority moving to a fresh store would do)."""
+    from usecases.import_people import import_people
+    from usecases.importing.reader import ImportFile
+
+    db = source.db
+    teams = [{"name": r["name"]} for r in db.query("SELECT name FROM teams ORDER BY id")]
+    staff = [dict(r) for r in db.query(
+        "SELECT s.name, s.email, s.role, t.name AS team, m.email AS line_manager_email, "
+        "CASE WHEN s.active THEN 'yes' ELSE 'no' END AS active FROM staff s "
+        "LEFT JOIN teams t ON t.id = s.team_id LEFT JOIN staff m ON m.id = s.line_manager_id "
+        "ORDER BY s.id")]
+    children = [dict(r) for r in db.query(
+        "SELECT c.case_ref, c.name, c.date_of_birth, c.legal_status, t.name AS team, "
+        "w.email AS social_worker_email, v.email AS reviewer_email FROM children c "
+        "LEFT JOIN teams t ON t.id = c.team_id LEFT JOIN staff w ON w.id = c.social_worker_id "
+        "LEFT JOIN staff v ON v.id = c.reviewer_id ORDER BY c.id")]
+    for kind, rows in (("teams", teams), ("staff", staff), ("children", children)):
+        text = rows_csv(PEOPLE_COLUMNS[kind], [{k: ("" if v is None else v)
+                                                 for k, v in row.items()} for row in rows])
+        import_people(target, ImportFile.from_text(text, f"{kind}.csv"), kind=kind,
+                      as_of=as_of)

@@ -32,6 +32,8 @@ def raise_at(
     until: dt.date | None = None,
     actor: str | None = None,
     category: str | None = None,
+    concern: str = "",
+    outcome_sought: str = "",
 ) -> Recorded:
     """Raise alert ``ref`` for a synthetic child, creating the child if needed."""
     from db.connection import write_transaction
@@ -49,7 +51,7 @@ def raise_at(
         emergency=emergency, until=until, category=category or tr.categories[0].id,
     )
     return raise_alert(store, child_id=child_id, child_ref=child, track=track, command=command,
-                       ref=ref)
+                       ref=ref, concern=concern, outcome_sought=outcome_sought)
 
 
 def act(store: Store, kind: str, on: dt.date, *, ref: str = "A1", **fields) -> Recorded:

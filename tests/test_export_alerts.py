@@ -144,7 +144,7 @@ def test_export_events_command_writes_the_import_format(tmp_path, capsys):
     assert manage.main(["export-events", "--db", str(store.path)]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "alert,child,track,date,event,level,outcome,by,until,note," \
-                                  "category"
+                                  "category,concern,outcome_sought"
 
 
 def test_the_stored_projection_is_the_fold_of_the_log(tmp_path):

@@ -115,7 +115,7 @@ def test_a_missing_column_is_reported_before_anything_else(tmp_path):
     assert str(refused.value.problems[0]) == (
         "line 1: the header is missing the columns track, level, outcome, by, until, note, "
         "category. Expected: alert,child,track,date,event,level,outcome,by,until,note,"
-        "category.")
+        "category (and, if you have them, concern,outcome_sought).")
 
 
 def test_an_alert_must_start_with_raised(tmp_path):

@@ -281,8 +281,9 @@ def test_unknown_columns_are_refused_not_dropped(tmp_path):
     assert refused(store, HEADER.strip() + ",officer\nX,SYN-1,iro,2026-12-14,raised,informal,"
                                            ",,,,,Dale\n", as_of=AS_OF) == [
         "line 1: 'officer' is not a column this import knows. Its columns are: alert, child, "
-        "track, date, event, level, outcome, by, until, note, category. Remove it, or "
-        "describe the spreadsheet's own columns in a map (--map)."]
+        "track, date, event, level, outcome, by, until, note, category, concern, "
+        "outcome_sought. Remove it, or describe the spreadsheet's own columns in a map "
+        "(--map)."]
 
 
 def test_a_value_past_the_last_column_is_refused(tmp_path):
@@ -426,7 +427,7 @@ def test_map_problems_are_listed_together(tmp_path):
         "sheets: this is not a key a map has. Use: sheet, header_row, date_format, columns, "
         "values, defaults, ignore.",
         "columns.alrt: 'alrt' is not a column of this import. Use one of: alert, child, track, "
-        "date, event, level, outcome, by, until, note, category, gate.",
+        "date, event, level, outcome, by, until, note, category, concern, outcome_sought, gate.",
         "values.date: 'date' is not a column of this import. Use one of: track, event, level, "
         "outcome, by, category.",
         "date_format: 'MM/DD/YYYY' is not a format this import reads. Use YYYY-MM-DD or "

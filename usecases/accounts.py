@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -105,10 +106,23 @@ def add_user(
             manager_id = manager["id"]
     if errors:
         raise AccountInvalid(errors)
+    # Hashed before the write begins: argon2 is slow on purpose, and other writers should
+    # not queue behind it.
+    password_hash = hash_password(password)
+    taken = AccountInvalid({"email": f"{email} already has an account."})
     with write_transaction(db):
-        staff_id = insert_staff(db, name=name.strip(), email=email.strip().lower(), role=role,
-                                team_id=team_id, line_manager_id=manager_id)
-        set_password_hash(db, staff_id, hash_password(password))
+        # Checked again where it counts: someone else may have added this e-mail since the
+        # check above, and they must get the same plain answer as a later duplicate does.
+        if account_by_email(db, email) is not None:
+            raise taken
+        try:
+            staff_id = insert_staff(db, name=name.strip(), email=email.strip().lower(),
+                                    role=role, team_id=team_id, line_manager_id=manager_id)
+        except sqlite3.IntegrityError as exc:
+            if "staff.email" not in str(exc):
+                raise
+            raise taken from None
+        set_password_hash(db, staff_id, password_hash)
         append_event(db, kind="staff_added", occurred_on=as_of, actor_id=added_by,
                      actor_role="admin", data={"staff_id": staff_id, "role": role},
                      reason=f"{name.strip()} added as {role_name(role)}, able to sign in.")

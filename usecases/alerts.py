@@ -7,7 +7,9 @@ allowed and what it does, then writes the events and the new projection together
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +85,11 @@ def raise_in_transaction(
     decision = decide_command(store.policy, store.calendar, state, command)
     if decision.refusals:
         raise AlertRefused(decision.refusals)
+    said = {k: v for k, v in (("concern", concern), ("outcome_sought", outcome_sought)) if v}
+    if said:  # what the reviewer wrote goes in the log, not only in the alerts table
+        decision = dataclasses.replace(decision, events=tuple(
+            dataclasses.replace(e, data={**e.data, **said}) if e.kind == "raised" else e
+            for e in decision.events))
     alert_id = insert_alert(store.db, ref=ref, child_id=child_id, track=track,
                             raised_on=command.on, raised_by=command.actor_id,
                             concern=concern, outcome_sought=outcome_sought)
@@ -143,19 +150,34 @@ def derived_event_record(store: Store, ref: str, child_ref: str, event: NewEvent
     }
 
 
-def sweep(store: Store, as_of: dt.date, batch_size: int = 500) -> list[dict]:
+#: Called with a batch's events once its transaction has committed.
+OnCommitted = Callable[[list[dict]], None]
+
+
+def sweep(store: Store, as_of: dt.date, batch_size: int = 500,
+          on_committed: OnCommitted | None = None) -> list[dict]:
     """Apply every time-driven rule up to ``as_of`` to every open alert.
 
     Idempotent: each alert is re-read inside its write transaction, so a second sweep, or
     one running at the same time in another process, finds nothing left to do; derived
     events also carry a unique key, so the log cannot hold one twice.
+
+    Alerts are swept ``batch_size`` to a transaction. ``on_committed`` is given each
+    batch's events (when there are any) as soon as that batch commits, so a caller can
+    report what is already in the store while the sweep goes on: a sweep stopped halfway
+    has then said everything it wrote. An exception from it stops the sweep; the batches
+    already committed stay.
     """
     written: list[dict] = []
     ids = alert_ids_to_check(store.db, as_of)
     for start in range(0, len(ids), batch_size):
+        batch: list[dict] = []
         with write_transaction(store.db):
             for alert_id in ids[start:start + batch_size]:
-                written.extend(_sweep_one(store, alert_id, as_of))
+                batch.extend(_sweep_one(store, alert_id, as_of))
+        written.extend(batch)
+        if on_committed is not None and batch:
+            on_committed(batch)
     return written
 
 

@@ -17,13 +17,14 @@ import json
 from typing import Any
 
 from db import outcomes
-from db.alerts import AlertRow, all_alerts
+from db.alerts import AlertRow, alert_words, all_alerts
 from db.events import Event, events_for_alert
 from rules.alert_rules import advance
 from rules.alert_state import AlertState, apply_event
 from rules.alert_transitions import NewEvent, level_name
-from usecases.import_events import COLUMNS
+from usecases.import_events import COLUMNS, INERT_MARK, restored_cell
 from usecases.policy_versions import alert_version, store_under
+from usecases.report_files import neutralise
 from usecases.store import Store
 
 SUMMARY_FIELDS = (
@@ -54,6 +55,8 @@ def _event_record(
         "until": data.get("until", ""),
         "note": data.get("note") or data.get("gate") or "",
         "category": data.get("category", "") if event.kind == "raised" else "",
+        "concern": data.get("concern", "") if event.kind == "raised" else "",
+        "outcome_sought": data.get("outcome_sought", "") if event.kind == "raised" else "",
         # a response: recorded on or before the due date in force then (None otherwise)
         "on_time": (outcomes.on_time(on, dt.date.fromisoformat(due) if due else None)
                     if event.kind == "responded" else None),
@@ -140,7 +143,7 @@ def alerts_as_csv(records: list[dict[str, Any]]) -> str:
                             lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: _csv_value(record[k]) for k in SUMMARY_FIELDS})
+        writer.writerow({k: neutralise(_csv_value(record[k])) for k in SUMMARY_FIELDS})
     return out.getvalue()
 
 
@@ -152,23 +155,43 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+def import_cell(value: Any) -> Any:
+    """One cell of the import format: inert in a spreadsheet, and read back exactly.
+
+    A note or reference can begin like a formula (``=``, ``-``, ...), and this file is
+    opened in spreadsheets, so such text gets ``neutralise``'s apostrophe. The import takes
+    one apostrophe off again (:func:`usecases.import_events.restored_cell`); text that
+    would lose one that way (it already begins with an apostrophe and one of those
+    characters) gets one more here, so every value survives the round trip unchanged.
+    """
+    if isinstance(value, str) and restored_cell(value) != value:
+        return INERT_MARK + value
+    return neutralise(value)
+
+
 def export_events_csv(store: Store) -> str:
     """Every alert's history in the import's columns: what people recorded, not derived events.
 
     Importing this into a new store under the same policy rebuilds the same alerts (the
-    rules derive the rest again).
+    rules derive the rest again). Every cell goes through :func:`import_cell`, so no
+    spreadsheet runs a note as a formula and the import still reads it as written.
     """
     emails = _staff_emails(store)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    # CRLF (RFC 4180): Python's writer quotes a value holding a carriage return only when
+    # the line ending has one, and an unquoted one would end the row on the way back in.
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
+    words = alert_words(store.db)
     for row in all_alerts(store.db):
         for event in events_for_alert(store.db, row.id):
             if event.rule is not None:
                 continue
             record = _event_record(event, store, emails)
-            writer.writerow({
-                "alert": row.ref, "child": row.child_ref, "track": row.track,
-                **{k: record[k] for k in COLUMNS if k in record},
-            })
+            if event.kind == "raised" and not (record["concern"] or record["outcome_sought"]):
+                # raised before the event carried the words: the table still has them
+                record["concern"], record["outcome_sought"] = words.get(row.id, ("", ""))
+            cells = {"alert": row.ref, "child": row.child_ref, "track": row.track,
+                     **{k: record[k] for k in COLUMNS if k in record}}
+            writer.writerow({k: import_cell(v) for k, v in cells.items()})
     return out.getvalue()

@@ -53,16 +53,19 @@ from usecases.errors import UserError
 from usecases.importing.mapping import ColumnMap, fold, layout, parse_map, read_map_file
 from usecases.importing.problems import ImportRefused, Problem, ProblemList
 from usecases.importing.reader import ImportFile, Spreadsheet
+from usecases.report_files import FORMULA_STARTS
 from usecases.store import Store
 
 __all__ = ["COLUMNS", "ImportRefused", "ImportResult", "Problem", "import_events"]
 
 COLUMNS = ("alert", "child", "track", "date", "event", "level", "outcome", "by", "until",
-           "note", "category")
+           "note", "category", "concern", "outcome_sought")
 #: What a map can fill: the columns, and ``gate`` (who was consulted, where a spreadsheet
 #: keeps that apart from its notes).
 MAP_COLUMNS = (*COLUMNS, "gate")
 REQUIRED = ("alert", "child", "date", "event")
+#: Columns added to the format later: a file without them (an older export) still reads.
+OPTIONAL = ("concern", "outcome_sought")
 #: Columns whose words a map can translate.
 VALUE_COLUMNS = ("track", "event", "level", "outcome", "by", "category")
 TRACK_STATUS = {"iro": "looked_after", "cp": "child_protection"}
@@ -95,6 +98,10 @@ MAP_SETTING = "import_events_map"
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
+#: What a spreadsheet-safe export puts before text a spreadsheet would run as a formula
+#: (``usecases.report_files.neutralise``); the import takes it off again.
+INERT_MARK = "'"
+
 #: progress(stage, done, total): stage "check" (bytes or rows read) or "apply" (rows).
 Progress = Callable[[str, int, int | None], None]
 
@@ -114,6 +121,8 @@ class Row:
     note: str
     category: str
     gate: str | None  # None: the note is the gate record (the import's own format)
+    concern: str = ""  # a raised row: the issue of concern and the outcome sought
+    outcome_sought: str = ""
 
 
 @dataclass
@@ -200,6 +209,9 @@ class _Import:
     latest: dt.date | None = None
     staff: dict[str, dict | None] = field(default_factory=dict)
     sheet: str | None = None
+    #: The file has a ``concern`` column: a raised row's concern is there, not in its note
+    #: (older files, and the old export, wrote the concern, or the gate record, as the note).
+    concern_column: bool = False
 
     @property
     def date_format(self) -> str:
@@ -277,14 +289,15 @@ def _read(ctx: _Import, file: ImportFile, staging: Staging,
         sheet = book.sheet(ctx.sheet)
         columns = MAP_COLUMNS if column_map else COLUMNS
         where, header_problems = layout(sheet.header, columns, REQUIRED, column_map,
-                                        all_required_without_map=True)
+                                        all_required_without_map=True, optional=OPTIONAL)
+        ctx.concern_column = where.positions.get("concern") is not None
         for message in header_problems:
             ctx.problem(sheet.header_line, "", message)
         if header_problems:
             raise ctx.problems.refusal()
         for cells in sheet.rows():
             ctx.result.rows += 1
-            values = {c: where.value(c, cells.values) for c in columns}
+            values = {c: restored_cell(where.value(c, cells.values)) for c in columns}
             for position, message in cells.problems:
                 ctx.problem(cells.line, where.column_of(position, sheet.header), message)
             row = _check_row(ctx, cells.line, values, bad_cells=bool(cells.problems))
@@ -296,6 +309,19 @@ def _read(ctx: _Import, file: ImportFile, staging: Staging,
             if ctx.problems.full:
                 ctx.problems.more = True
                 return
+
+
+def restored_cell(text: str) -> str:
+    """A cell as it was before an export made it inert: one leading apostrophe taken off
+    when a formula character (or another apostrophe) follows it; anything else unchanged.
+
+    ``export-events`` writes ``=SUM(A1)`` as ``'=SUM(A1)`` so that a spreadsheet shows it
+    as text; reading it back must give the note that was written, not one with an
+    apostrophe added (``usecases.export_alerts.import_cell`` is the other half).
+    """
+    if text.startswith(INERT_MARK) and text[1:2] and text[1] in (*FORMULA_STARTS, INERT_MARK):
+        return text[1:]
+    return text
 
 
 def _check_row(ctx: _Import, line: int, v: dict[str, str], bad_cells: bool) -> Row | None:
@@ -352,7 +378,8 @@ def _check_row(ctx: _Import, line: int, v: dict[str, str], bad_cells: bool) -> R
         ctx.latest = day
     return Row(line=line, alert=v["alert"], child=v["child"], track=track, date=day,
                event=event, level=level, outcome=outcome, by=by, until=until,
-               note=v.get("note", ""), category=category, gate=gate)
+               note=v.get("note", ""), category=category, gate=gate,
+               concern=v.get("concern", ""), outcome_sought=v.get("outcome_sought", ""))
 
 
 def _check_date(ctx: _Import, line: int, column: str, text: str) -> dt.date | None:
@@ -451,7 +478,9 @@ def _row(record: dict) -> Row:
                event=record["event"], level=record["level"], outcome=record["outcome"],
                by=record["by"],
                until=dt.date.fromisoformat(record["until"]) if record["until"] else None,
-               note=record["note"], category=record["category"], gate=record["gate"])
+               note=record["note"], category=record["category"], gate=record["gate"],
+               concern=record.get("concern") or "",
+               outcome_sought=record.get("outcome_sought") or "")
 
 
 def _alert_track(ctx: _Import, ref: str, rows: list[Row], existing, child: dict | None) -> str:
@@ -530,7 +559,9 @@ def _import_alert(ctx: _Import, ref: str, rows: list[Row]) -> None:
             if state is None:
                 recorded = raise_in_transaction(store, child_id=child_id, child_ref=row.child,
                                                 track=track, command=command, ref=ref,
-                                                concern=row.note)
+                                                concern=(row.concern if ctx.concern_column
+                                                         else row.note),
+                                                outcome_sought=row.outcome_sought)
             else:
                 recorded = act_in_transaction(store, ref, command)
         except AlertRefused as refused:

@@ -26,6 +26,7 @@ import datetime as dt
 import email.policy
 import email.utils
 import os
+import re
 import smtplib
 import socket
 import ssl
@@ -56,6 +57,46 @@ MAX_ATTEMPTS = 8
 BACKOFF_MINUTES = (1, 5, 15, 60, 240)
 
 DEFAULT_LEASE = dt.timedelta(minutes=10)
+
+#: The variable naming the mail server; until it is set no e-mail is sent.
+MAIL_HOST_ENV = "IRO_SMTP_HOST"
+
+#: Characters a header may not hold: C0 controls (CR and LF among them), DEL, the C1
+#: controls and Unicode's line and paragraph separators (which Python's header folding
+#: also treats as line breaks).
+_HEADER_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def mail_server_set(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether ``IRO_SMTP_HOST`` names a mail server (blank counts as unset).
+
+    Unset means "send no e-mail" (the README promises it): the settings' default host
+    (localhost) is only a default for a server that is set, never a reason to send.
+    """
+    return bool((environ.get(MAIL_HOST_ENV) or "").strip())
+
+
+def waiting_mail(store: Store) -> int:
+    """How many messages wait in the outbox to be sent (due now or later)."""
+    return store.db.execute("SELECT count(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+
+
+def nothing_sent_summary(waiting: int) -> str:
+    """What ``send-mail`` says when no mail server is set: nothing sent, nothing changed."""
+    messages = "1 message is" if waiting == 1 else f"{waiting:,} messages are"
+    return (f"No mail server is set ({MAIL_HOST_ENV}): nothing was sent; "
+            f"{messages} waiting.")
+
+
+def header_text(value: str) -> str:
+    """Text made safe for one e-mail header: each run of control characters (a CR or LF
+    typed into a name, say) becomes a single space.
+
+    A header cannot hold a line break, so a subject naming someone whose name has one
+    could not be built, and the message would fail for good; a space keeps the name
+    readable and the message deliverable. The stored text is left as it was.
+    """
+    return _HEADER_CONTROLS.sub(" ", value).strip()
 
 
 def backoff(attempts: int) -> dt.timedelta:
@@ -317,12 +358,14 @@ def build_message(message: OutboxMessage, settings: MailSettings, now: dt.dateti
                   ) -> EmailMessage:
     """The e-mail for one outbox row, carrying the Message-ID fixed when it was queued."""
     mail = EmailMessage(policy=email.policy.SMTP)
-    mail["From"] = settings.sender
+    # Names and subjects come from what people typed: no control character may reach a
+    # header (see header_text).
+    mail["From"] = header_text(settings.sender)
     if message.to_addrs.strip():
-        mail["To"] = message.to_addrs
+        mail["To"] = header_text(message.to_addrs)
     if message.cc_addrs.strip():
-        mail["Cc"] = message.cc_addrs
-    mail["Subject"] = message.subject
+        mail["Cc"] = header_text(message.cc_addrs)
+    mail["Subject"] = header_text(message.subject)
     mail["Date"] = _date_header(message, now)
     mail["Message-ID"] = message.message_id
     # RFC 3834: tells mail systems not to send out-of-office replies to an automatic notice.

@@ -21,7 +21,7 @@ from typing import Any
 import yaml
 
 from rules.policy import Policy, preset_ids
-from rules.policy_check import read_policy_text
+from rules.policy_check import load_policy_yaml, read_policy_text
 from rules.policy_model import PolicyProblem
 from usecases.errors import UserError
 from usecases.policy_versions import policy_text, preset_text, version_in_force, versions
@@ -96,7 +96,7 @@ def draft_from_text(text: str | bytes) -> dict[str, Any]:
     _, problems = read_policy_text(text, "draft.yaml")
     unreadable = [p for p in problems if p.path == "(file)"]
     try:
-        data = yaml.safe_load(text) if not unreadable else None
+        data = load_policy_yaml(text) if not unreadable else None
     except yaml.YAMLError:
         data = None
     if not isinstance(data, dict):

@@ -431,9 +431,12 @@ def record_review(
         recorded = NewEvent(
             kind="review_recorded", on=recorded_on, reason=reason, actor_role=actor_role,
             actor_id=actor_id,
-            data={"kind": form.kind, "rag": form.rag, "held_on": form.held_on.isoformat(),
-                  "concerns": list(form.concerns), "decisions_sent_on": recorded_on.isoformat(),
-                  "reply_due": due.isoformat(), **asked})
+            # the whole form as the reviewer filled it in: the log is the record, and the
+            # reviews table only a projection of it
+            data={**form.to_data(), "kind": form.kind, "rag": form.rag,
+                  "held_on": form.held_on.isoformat(), "concerns": list(form.concerns),
+                  "decisions_sent_on": recorded_on.isoformat(), "reply_due": due.isoformat(),
+                  **asked})
         events = [recorded, *decide_saved(policy, calendar, saved)]
         ids = write_events(store, events, child_id=form.child_id, review_id=review_id)
     return RecordedReview(review_id=review_id, events=events, event_ids=ids)

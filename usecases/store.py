@@ -148,6 +148,9 @@ def open_store(path: str | os.PathLike[str], as_of: dt.date | None = None) -> St
     """
     path = _require_file(path)
     db = connection_for(path)
+    from db.integrity import require_guard_when_kept  # refuse an unguarded event log
+
+    require_guard_when_kept(db)
     return Store(db=db, policy=policy_in_store(db, path, as_of), path=path)
 
 

@@ -19,6 +19,7 @@ from db.alerts import alert_by_ref, alerts_raised_between
 from rules.alert_state import INFORMAL
 from rules.dates import uk_date
 from rules.policy import Policy, PolicyInvalid
+from rules.policy_check import load_policy_yaml
 from rules.roles import role_name
 from usecases.access import visible_alert_ids
 from usecases.accounts import SignedInUser
@@ -86,7 +87,7 @@ def read_upload(file_name: str, data: bytes) -> Candidate:
 def _own_file_name(text: str, fallback: str) -> str:
     """The file name a policy held as text goes by: its own id, as the checker wants."""
     try:
-        data = yaml.safe_load(text)
+        data = load_policy_yaml(text)  # bounded: a draft may be an alias bomb
     except yaml.YAMLError:
         data = None
     found = data.get("id") if isinstance(data, dict) else None

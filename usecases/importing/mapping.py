@@ -255,11 +255,12 @@ class Layout:
 
 def layout(header: list[str], columns: Sequence[str], required: Sequence[str],
            column_map: ColumnMap | None, *, all_required_without_map: bool = False,
-           ) -> tuple[Layout, list[str]]:
+           optional: Sequence[str] = ()) -> tuple[Layout, list[str]]:
     """Match a sheet's header to the import's columns; the problems are sentences.
 
     Without a map, the headings must be the import's own column names (any order); with
-    ``all_required_without_map`` every one of them must be there.
+    ``all_required_without_map`` every one of them must be there but the ``optional`` ones
+    (columns added to the format later, so that older files still read).
     """
     problems: list[str] = []
     folded = [fold(h) for h in header]
@@ -280,12 +281,16 @@ def layout(header: list[str], columns: Sequence[str], required: Sequence[str],
         for column in columns:
             if column in header:
                 positions[column] = header.index(column)
-        wanted = columns if all_required_without_map else required
+        wanted = ([c for c in columns if c not in optional] if all_required_without_map
+                  else list(required))
         missing = [c for c in wanted if positions[c] is None]
         if missing:
             problems.append("the header is missing the column" + ("s " if len(missing) > 1
                                                                   else " ")
-                            + ", ".join(missing) + f". Expected: {','.join(columns)}.")
+                            + ", ".join(missing) + ". Expected: "
+                            + ",".join(c for c in columns if c not in optional)
+                            + (f" (and, if you have them, {','.join(optional)})" if optional
+                               else "") + ".")
         return Layout(positions, None), problems
     by_heading = {fold(h): i for i, h in enumerate(header) if h}
     for column, heading in column_map.columns.items():
