@@ -226,3 +226,17 @@ def test_eight_people_adding_the_same_email_at_once(store_path):
                              ).fetchone()[0] == 1
     finally:
         check.close()
+
+
+def test_a_page_that_finds_the_store_busy_says_so_plainly(monkeypatch):
+    """The pages run inside ``ui.context.friendly_errors``: a store busy for longer than the
+    wait allowed is a plain sentence, never a traceback."""
+    import ui.context as context
+    from db.retry import StoreBusy
+
+    shown: list[str] = []
+    monkeypatch.setattr(context.st, "error", shown.append)
+    with context.friendly_errors():
+        raise StoreBusy("The store stayed busy.")
+    assert shown == ["The service is very busy: nothing was saved. Wait a minute, then try "
+                     "again."]

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import streamlit as st
 
 from db.connection import resolve_db_path
+from db.retry import StoreBusy
 from usecases.errors import UserError
 from usecases.store import Store, open_store
 
@@ -66,6 +67,9 @@ def friendly_errors() -> Iterator[None]:
         yield
     except UserError as exc:
         st.error(str(exc))
+    except StoreBusy:
+        log.exception("The store stayed busy while showing a page")
+        st.error("The service is very busy: nothing was saved. Wait a minute, then try again.")
     except Exception:
         log.exception("Unexpected error while showing a page")
         st.error(
