@@ -18,7 +18,7 @@ from ui.format import plural
 from ui.forms import FormRound, form_round, show_saved
 from ui.text import as_typed
 from ui.widgets import date_field, link_to_alert, link_to_child
-from usecases.alert_forms import OUTCOME_LABELS, FormInvalid, act_from_form
+from usecases.alert_forms import OUTCOME_LABELS, FormInvalid, act_from_form, saved_summary
 from usecases.errors import UserError
 from usecases.inbox import InboxRow, acknowledge, inbox, sees_every_inbox
 from usecases.submissions import AlreadySaved, once
@@ -59,7 +59,8 @@ def _answer(ref: str, rnd: FormRound) -> None:
                 until=until,
                 note=value(rnd.key("note")) or "")
     except AlreadySaved as saved:
-        _saved(rnd, str(saved))
+        # a quicker click's run saved it, and may have been stopped before saying what
+        _saved(rnd, saved_summary(store, rnd.token) or str(saved))
     except NotADate as wrong:
         st.session_state[ERRORS] = {rnd.name: [f"More time until: {wrong}"]}
     except FormInvalid as invalid:
