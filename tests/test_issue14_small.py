@@ -368,18 +368,24 @@ def test_a_killed_sweep_has_printed_what_it_committed(tmp_path):
     store.db.close()
     proc = subprocess.Popen(
         [sys.executable, "manage.py", "sweep", "--db", str(store.path), "--as-of",
-         "2027-01-20"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True)
+         "2027-01-20"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     watchdog = threading.Timer(300, proc.kill)
     watchdog.start()
     try:
-        first = proc.stdout.readline()
+        # read the pipe itself, not through a buffered reader: communicate() below reads
+        # the pipe directly, and anything a reader had buffered past the first line is lost
+        first = b""
+        while b"\n" not in first:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            first += chunk
         os.kill(proc.pid, signal.SIGKILL)
         rest, _ = proc.communicate(timeout=60)
     finally:
         watchdog.cancel()
     assert first, "the sweep printed nothing before it was killed"
-    lines = (first + rest).split("\n")[:-1]  # the last may be cut off mid-line
+    lines = (first + rest).decode("utf-8").split("\n")[:-1]  # the last may be cut off
     printed = {_key(json.loads(line)) for line in lines}
     in_store = _derived_in_store(store.path)
     assert printed <= in_store

@@ -556,3 +556,22 @@ def test_a_review_keeps_the_version_it_was_recorded_under(tmp_path):
     assert (overdue["review"], overdue["event"]) == (recorded.review_id,
                                                      "decisions_reply_overdue")
     assert overdue["policy_version"] == 1
+
+
+def test_the_review_sweep_says_each_batch_as_it_commits(tmp_path):
+    store = new_store(tmp_path, "seed-001")
+    child = _child(store)
+    for day in (D(2026, 11, 2), D(2026, 11, 3), D(2026, 11, 4)):
+        _record(store, _form(store, child, day, "amber"), day)
+    seen: list[list[dict]] = []
+
+    def committed(batch: list[dict]) -> None:
+        # each batch is in the log already when it is said
+        for record in batch:
+            assert store.db.execute("SELECT count(*) FROM events WHERE review_id = ? AND "
+                                    "kind = ?", [record["review"], record["event"]]
+                                    ).fetchone()[0] == 1
+        seen.append(batch)
+
+    written = sweep_reviews(store, D(2026, 11, 30), batch_size=1, on_committed=committed)
+    assert len(seen) == 3 and [r for batch in seen for r in batch] == written

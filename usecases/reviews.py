@@ -20,7 +20,7 @@ child's social worker reply to its decisions); a refusal is recorded in the acce
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -488,16 +488,19 @@ def review_event_record(store: Store, row: ReviewRow, event: NewEvent) -> dict:
     }
 
 
-def sweep_reviews(store: Store, as_of: dt.date, batch_size: int = 500) -> list[dict]:
+def sweep_reviews(store: Store, as_of: dt.date, batch_size: int = 500,
+                  on_committed: Callable[[list[dict]], None] | None = None) -> list[dict]:
     """Apply the decisions' clock up to ``as_of`` to every review waiting for a reply.
 
     Idempotent: each review is re-read inside its write transaction, so a second sweep, or
     one running at the same time, finds nothing left to do; derived events carry a unique
     key, so the log cannot hold one twice. Events are dated the day silence counted.
+    ``on_committed`` is given each batch's events as soon as the batch is committed.
     """
     written: list[dict] = []
     ids = review_ids_to_check(store.db, as_of)
     for start in range(0, len(ids), batch_size):
+        batch: list[dict] = []
         with write_transaction(store.db):
             for review_id in ids[start:start + batch_size]:
                 row = review_by_id(store.db, review_id)
@@ -506,7 +509,10 @@ def sweep_reviews(store: Store, as_of: dt.date, batch_size: int = 500) -> list[d
                 own = store_under(store, review_version(store, row.id, row.held_on))
                 events, event_ids = _advance(own, row, as_of)  # under the review's version
                 if events and len(event_ids) == len(events):
-                    written.extend(review_event_record(own, row, e) for e in events)
+                    batch.extend(review_event_record(own, row, e) for e in events)
+        written.extend(batch)
+        if on_committed is not None and batch:  # committed: say so before the next batch
+            on_committed(batch)
     return written
 
 

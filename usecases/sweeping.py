@@ -25,7 +25,8 @@ def sweep_all(store: Store, as_of: dt.date,
 
     ``on_committed`` is given events as soon as they are committed, so that what a sweep
     has written is known even if it is stopped before the end: the alerts' a batch at a
-    time, then each later sweep's (reviews, permanence, concerns, digests) when it is done.
+    time, the reviews' likewise, then each later sweep's (permanence, concerns, digests) when
+    it is done.
     The list returned is all of them, in the same order."""
     store = refresh_policy_in_force(store, as_of)
 
@@ -35,5 +36,6 @@ def sweep_all(store: Store, as_of: dt.date,
         return records
 
     return [*sweep_alerts(store, as_of, on_committed=on_committed),
-            *done(sweep_reviews(store, as_of)), *done(sweep_permanence(store, as_of)),
+            *sweep_reviews(store, as_of, on_committed=on_committed),
+            *done(sweep_permanence(store, as_of)),
             *done(sweep_concerns(store, as_of)), *done(send_monthly_digests(store, as_of))]
