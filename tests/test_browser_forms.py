@@ -267,7 +267,8 @@ def test_placement_facts_are_saved_once(site):
     settled(worker, re.compile("Placement and permanence recorded"))
     assert _events(store, "placement_recorded", "child_id = ?", [child["id"]]) == recorded + 1
     assert store.db["children"].get(child["id"])["placed_with_parents_since"] == "2026-03-15"
-    expect(worker.get_by_role("textbox", name=re.compile(label))).to_have_value("15 Mar 2026")
+    expect(worker.get_by_role("textbox", name=re.compile(label))).to_have_value(
+        "15 Mar 2026", timeout=WAIT)  # the last click's rerun draws the form afresh
     assert_accessible(worker, "forms-10-placement-saved")
 
 
