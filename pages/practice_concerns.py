@@ -125,7 +125,8 @@ for concern, about_words in zip(concerns, abouts, strict=True):
         st.markdown(f"Referred on {uk_date(concern['raised_on'])} by {by}; answer due by "
                     f"{uk_date(concern['due'])}" + (" (overdue)" if overdue else "") + ".")
         if concern["child_ref"]:
-            st.markdown(f"Child: {as_typed(concern['child_name'])} ({concern['child_ref']})")
+            st.markdown(f"Child: {as_typed(concern['child_name'])} "
+                        f"({as_typed(concern['child_ref'])})")
         typed("The concern", concern["concern"])
         if concern["answer"]:
             typed(f"Answer of {uk_date(concern['answered_on'])}", concern["answer"])
