@@ -30,10 +30,10 @@ from usecases.audit import audit_csv, audit_entries
 from usecases.demo import DEMO_PASSWORD, demo_accounts
 from usecases.errors import UserError
 from usecases.export_alerts import (
-    alerts_as_csv,
-    alerts_as_json_lines,
-    export_alerts,
+    alert_records,
     export_events_csv,
+    write_alerts_csv,
+    write_alerts_json_lines,
 )
 from usecases.import_events import COLUMNS as IMPORT_COLUMNS
 from usecases.import_events import import_events, read_map
@@ -99,7 +99,8 @@ class _Counter:
     """A progress counter on a terminal (standard error, rewritten in place); silent when
     standard error is not a terminal (cron, a pipe, the tests)."""
 
-    WORDS: ClassVar[dict[str, str]] = {"check": "Checking", "apply": "Applying"}
+    WORDS: ClassVar[dict[str, str]] = {"check": "Checking", "rehearse": "Trying the rows",
+                                       "apply": "Writing"}
 
     def __init__(self) -> None:
         self.live = sys.stderr.isatty()
@@ -153,7 +154,10 @@ def cmd_import_events(args: argparse.Namespace) -> int:
     try:
         result = import_events(store, ImportFile.from_path(args.file),
                                as_of=_import_date(args.as_of), column_map=column_map,
-                               dry_run=args.dry_run, progress=counter, on_warning=warn)
+                               dry_run=args.dry_run, progress=counter, on_warning=warn,
+                               on_wait=lambda: print("Another import into this store is "
+                                                     "running: waiting for it to finish.",
+                                                     file=sys.stderr, flush=True))
     finally:
         counter.end()
     for line in result.summary():
@@ -206,10 +210,11 @@ def cmd_send_mail(args: argparse.Namespace) -> int:
 
 
 def cmd_export_alerts(args: argparse.Namespace) -> int:
+    """Each record is written as it is produced, so memory stays flat however many alerts."""
     store = _open(args)
-    records = export_alerts(store, _as_of(args.as_of), with_events=args.format == "json")
-    text = alerts_as_json_lines(records) if args.format == "json" else alerts_as_csv(records)
-    sys.stdout.write(text)
+    records = alert_records(store, _as_of(args.as_of), with_events=args.format == "json")
+    write = write_alerts_json_lines if args.format == "json" else write_alerts_csv
+    write(records, sys.stdout)
     return EXIT_OK
 
 
@@ -456,6 +461,23 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_roll_back_import(args: argparse.Namespace) -> int:
+    """Undo an import that stopped part-way (its process was killed): its chunks stop
+    counting and the tables are put back. Refused while an import is running."""
+    from usecases.import_runs import import_turn, roll_back_unfinished
+
+    store = _open(args)
+    with import_turn(store, wait_seconds=0):
+        undone = roll_back_unfinished(store, as_of=_as_of(args.as_of), import_id=args.import_id,
+                                      why="rolled back with 'manage.py roll-back-import'.")
+    if not undone:
+        which = f"import {args.import_id} is" if args.import_id else "no import is"
+        print(f"Nothing to roll back: {which} unfinished.")
+    for rolled in undone:
+        print(rolled.sentence())
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Whether the store is what its event log says: the guard, the hash chain, the tables.
     Reads only; exit 0 only when all is well."""
@@ -672,14 +694,23 @@ def build_parser() -> argparse.ArgumentParser:
                               "PATH.before-restore-<time>")
     restore.set_defaults(handler=cmd_restore)
 
+    roll_back = commands.add_parser(
+        "roll-back-import", help="undo an import of alert histories that stopped part-way "
+                                 "(the next import does this by itself)")
+    roll_back.add_argument("--db", help=db_help)
+    roll_back.add_argument("--import-id", help="only this import (default: every unfinished one)")
+    roll_back.add_argument("--as-of", help="the day it is recorded (YYYY-MM-DD; default today)")
+    roll_back.set_defaults(handler=cmd_roll_back_import)
+
     verify = commands.add_parser(
-        "verify", help="check the event log's guard and hash chain, and that the tables are "
-                       "what the log says; reads only (exit 0 only when all is well)")
+        "verify", help="check the event log's guard and hash chain, and that every projected "
+                       "table is what replaying the log gives, listing each difference; reads "
+                       "only (exit 0 only when all is well)")
     verify.add_argument("--db", help=db_help)
     verify.set_defaults(handler=cmd_verify)
 
     rebuild = commands.add_parser(
-        "rebuild", help="write the alerts and reviews tables again from the event log, "
+        "rebuild", help="write every projected table again from the event log, "
                         "then verify (refused if the log's history was changed)")
     rebuild.add_argument("--db", help=db_help)
     rebuild.set_defaults(handler=cmd_rebuild)

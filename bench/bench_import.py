@@ -14,9 +14,11 @@ the floor whatever the number of rows.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -54,6 +56,36 @@ def run(argv: list[str]) -> tuple[float, int, str]:
     return seconds, peak, done.stdout
 
 
+class LockProbe:
+    """Another writer, while the import runs: takes the store's write lock (``BEGIN
+    IMMEDIATE``, then lets go at once) over and over and notes the longest wait."""
+
+    def __init__(self, db: str) -> None:
+        self.db, self.tries, self.longest = db, 0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._probe, daemon=True)
+
+    def __enter__(self) -> LockProbe:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _probe(self) -> None:
+        conn = sqlite3.connect(self.db, timeout=120, isolation_level=None)
+        try:
+            while not self._stop.wait(0.05):
+                started = time.perf_counter()
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                self.tries += 1
+                self.longest = max(self.longest, time.perf_counter() - started)
+        finally:
+            conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[2000, 20000, 80000])
@@ -73,8 +105,9 @@ def main() -> None:
         run(["init", "--db", db, "--policy", "seed-004"])
         people_s, people_kb, _ = run(["import-people", "--db", db, "--as-of", "2026-11-23",
                                       str(people)])
-        events_s, events_kb, out = run(["import-events", "--db", db, "--map", str(mapping),
-                                        "--as-of", "2026-11-23", str(tracker)])
+        with LockProbe(db) as probe:
+            events_s, events_kb, out = run(["import-events", "--db", db, "--map", str(mapping),
+                                            "--as-of", "2026-11-23", str(tracker)])
         again_s, _, again = run(["import-people", "--db", db, "--as-of", "2026-11-23",
                                  str(people)])
         imported = next(line for line in out.splitlines() if line.startswith("Imported"))
@@ -85,6 +118,8 @@ def main() -> None:
         print(f"  tracker: {events_s:.1f} s ({rows / events_s:,.0f} rows/s), "
               f"{(events_kb - floor) / 1024:+.0f} MB over the floor")
         print(f"  {imported}")
+        print(f"  another writer meanwhile: {probe.tries:,} tries for the write lock, longest "
+              f"wait {probe.longest:.2f} s (issue 14: never more than a second)")
         print(f"  people again: {again_s:.1f} s; {again.splitlines()[-1]}")
 
 

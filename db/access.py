@@ -76,7 +76,7 @@ def alert_ties(db: sqlite_utils.Database, ref: str) -> dict | None:
 def levels_reached(db: sqlite_utils.Database, alert_id: int) -> list[str]:
     """The levels an alert was raised or escalated to, in order ("informal" or a role)."""
     rows = db.execute(
-        """SELECT json_extract(data, '$.level') FROM events
+        """SELECT json_extract(data, '$.level') FROM live_events
            WHERE alert_id = ? AND kind IN ('raised', 'escalated') ORDER BY id""",
         [alert_id]).fetchall()
     return [r[0] for r in rows if r[0]]
@@ -93,7 +93,7 @@ def alerts_reaching(
         marks = ",".join("?" * len(wanted))
         for row in db.query(
             f"""SELECT DISTINCT a.id, a.ref, a.child_id, a.track, a.level, a.awaiting, a.status
-                FROM events e JOIN alerts a ON a.id = e.alert_id
+                FROM live_events e JOIN alerts a ON a.id = e.alert_id
                 WHERE e.kind IN ('raised', 'escalated') AND a.track = ?
                   AND json_extract(e.data, '$.level') IN ({marks})""",
                 [track, *sorted(wanted)]):
@@ -139,7 +139,7 @@ def alerts_level(db: sqlite_utils.Database) -> list[tuple[int, str, str, str]]:
 def events_per_child(db: sqlite_utils.Database) -> dict[int, int]:
     """How many events are about each child."""
     return {r[0]: r[1] for r in db.execute(
-        "SELECT child_id, count(*) FROM events WHERE child_id IS NOT NULL GROUP BY child_id")}
+        "SELECT child_id, count(*) FROM live_events WHERE child_id IS NOT NULL GROUP BY child_id")}
 
 
 def staff_person(db: sqlite_utils.Database, *, staff_id: int | None = None,

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from db.alert_facts import project as project_facts
 from db.connection import write_transaction
 from db.integrity import event_hash, next_link
 
@@ -173,6 +174,7 @@ def _append(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None:
         f"INSERT INTO events ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})",
         [row[c] for c in columns],
     )
+    project_facts(db, link.id, row)  # the dashboard's narrow tables, in the same transaction
     return link.id
 
 
@@ -200,7 +202,7 @@ def events_where(
 ) -> list[Event]:
     """Events matching a SQL condition, oldest first (by business date, then log order)."""
     rows = db.query(
-        f"SELECT * FROM events WHERE {where} ORDER BY occurred_on, id", params or []
+        f"SELECT * FROM live_events WHERE {where} ORDER BY occurred_on, id", params or []
     )
     return [_event_from_row(row) for row in rows]
 

@@ -29,7 +29,7 @@ def discard_messages_since(db: sqlite_utils.Database, marks: tuple[int, int]) ->
 def flagged_events(db: sqlite_utils.Database, alert_id: int, flag: str) -> list[dict]:
     """The alert's events whose data carries ``flag`` = true, oldest first."""
     return list(db.query(
-        """SELECT id, occurred_on, kind, data FROM events
+        """SELECT id, occurred_on, kind, data FROM live_events
            WHERE alert_id = ? AND json_extract(data, '$.' || ?) = 1
            ORDER BY occurred_on, id""", [alert_id, flag]))
 
@@ -38,6 +38,7 @@ def alerts_with_flag(db: sqlite_utils.Database, flag: str) -> list[dict]:
     """Every alert one of whose events carries ``flag`` = true, with its child."""
     return list(db.query(
         """SELECT DISTINCT a.ref, c.case_ref AS child_ref, a.track, a.status
-           FROM events e JOIN alerts a ON a.id = e.alert_id JOIN children c ON c.id = a.child_id
+           FROM live_events e JOIN alerts a ON a.id = e.alert_id
+           JOIN children c ON c.id = a.child_id
            WHERE e.alert_id IS NOT NULL AND json_extract(e.data, '$.' || ?) = 1
            ORDER BY a.ref""", [flag]))

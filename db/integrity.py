@@ -25,9 +25,11 @@ import functools
 import hashlib
 import json
 import re
+import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -369,6 +371,18 @@ def require_guard_when_kept(db: sqlite_utils.Database) -> None:
 # -- what projections are checked against ----------------------------------------------------
 
 
+def has_table(db: sqlite_utils.Database, name: str) -> bool:
+    """True when the store has a table (or view) called ``name`` (older stores lack some)."""
+    return db.execute("SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') "
+                      "AND name = ?", [name]).fetchone() is not None
+
+
+def history_source(db: sqlite_utils.Database) -> str:
+    """Where projections read history from: ``live_events``, the log without what
+    rolled-back imports wrote (migration m012); ``events`` in a store older than that."""
+    return "live_events" if has_table(db, "live_events") else "events"
+
+
 def alert_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     """Every alert's stored projection, with its child's case reference (if any)."""
     return list(db.query(
@@ -383,26 +397,36 @@ def subject_events(db: sqlite_utils.Database, column: str) -> Iterator[dict[str,
     yield from db.query(
         f"""SELECT id, {column} AS subject, kind, occurred_on, actor_id, child_id, data,
                    policy_version
-            FROM events WHERE {column} IS NOT NULL ORDER BY {column}, occurred_on, id""")
+            FROM {history_source(db)} WHERE {column} IS NOT NULL
+            ORDER BY {column}, occurred_on, id""")
 
 
 def orphan_subjects(db: sqlite_utils.Database, column: str, table: str) -> list[int]:
     """Subjects events name that their table no longer holds (a row deleted by hand)."""
     assert (column, table) in (("alert_id", "alerts"), ("review_id", "reviews"))
     return [r[0] for r in db.execute(
-        f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL AND {column} NOT IN "
-        f"(SELECT id FROM {table}) ORDER BY 1").fetchall()]
+        f"SELECT DISTINCT {column} FROM {history_source(db)} WHERE {column} IS NOT NULL "
+        f"AND {column} NOT IN (SELECT id FROM {table}) ORDER BY 1").fetchall()]
 
 
 def review_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return list(db.query("SELECT * FROM reviews ORDER BY id"))
 
 
-def restore_alert_origin(db: sqlite_utils.Database, alert_id: int, *, child_id: int,
-                         raised_on: str) -> None:
-    """Put back the child and the day raised that an alert's events record."""
-    db.execute("UPDATE alerts SET child_id = ?, raised_on = ? WHERE id = ?",
-               [child_id, raised_on, alert_id])
+#: The alert columns its ``raised`` event decides (besides the folded state).
+ALERT_ORIGIN_COLUMNS = ("child_id", "raised_on", "raised_by", "concern", "outcome_sought",
+                        "ref", "track")
+
+
+def restore_alert_origin(db: sqlite_utils.Database, alert_id: int,
+                         values: Mapping[str, Any]) -> None:
+    """Put back what an alert's ``raised`` event records: its child, the day and who raised
+    it, what the reviewer wrote, its reference and track."""
+    columns = sorted(values)
+    assert set(columns) <= set(ALERT_ORIGIN_COLUMNS), columns
+    if columns:
+        db.execute(f"UPDATE alerts SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+                   [*(values[c] for c in columns), alert_id])
 
 
 def save_review_projection(db: sqlite_utils.Database, review_id: int,
@@ -411,3 +435,126 @@ def save_review_projection(db: sqlite_utils.Database, review_id: int,
     columns = sorted(values)
     db.execute(f"UPDATE reviews SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
                [*(values[c] for c in columns), review_id])
+
+
+# -- the other projections, read and written by rebuild ----------------------------------------
+
+#: The tables verify and rebuild may read and write row by row (names are never taken
+#: from input: these are the only ones put into SQL).
+PROJECTED_TABLES = (
+    "voided_event_ranges", "voided_alerts", "teams", "staff", "children",
+    "significant_changes", "practice_concerns", "good_practice", "policy_versions", "settings",
+    "alerts", "reviews",
+)
+
+
+def _table(table: str) -> str:
+    assert table in PROJECTED_TABLES, table
+    return table
+
+
+def logged_events(db: sqlite_utils.Database, kinds: tuple[str, ...], *,
+                  whole_log: bool = False) -> list[dict[str, Any]]:
+    """The events of ``kinds`` in log order, from ``live_events`` (or, with ``whole_log``,
+    from ``events`` itself: what says which imports were rolled back is never voided)."""
+    source = "events" if whole_log else history_source(db)
+    marks = ", ".join("?" for _ in kinds)
+    return list(db.query(
+        f"""SELECT id, kind, occurred_on, actor_id, actor_role, child_id, alert_id, review_id,
+                   data, reason, policy_id, policy_version
+            FROM {source} WHERE kind IN ({marks}) ORDER BY id""", list(kinds)))
+
+
+def kept_children_events(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """The ``child_added`` events of rolled-back imports whose child was kept, because a
+    living event names it (``db.import_chunks.remove_unused_children`` keeps those), in log
+    order. Empty in a store with no ``live_events`` (nothing was ever rolled back)."""
+    if not has_table(db, "live_events"):
+        return []
+    return list(db.query(
+        """SELECT id, kind, occurred_on, actor_id, actor_role, child_id, alert_id, review_id,
+                  data, reason, policy_id, policy_version
+           FROM events e
+           WHERE kind = 'child_added' AND id NOT IN (SELECT id FROM live_events)
+             AND EXISTS (SELECT 1 FROM live_events l WHERE l.child_id = e.child_id)
+           ORDER BY id"""))
+
+
+def children_named(db: sqlite_utils.Database) -> list[int]:
+    """Every child a living event names (its alerts', reviews' or chronology's events)."""
+    return [r[0] for r in db.execute(
+        f"SELECT DISTINCT child_id FROM {history_source(db)} WHERE child_id IS NOT NULL "
+        "ORDER BY 1").fetchall()]
+
+
+def stored_rows(db: sqlite_utils.Database, table: str) -> list[dict[str, Any]]:
+    """Every row of a projected table with its ``rowid`` (as ``_rowid``), in rowid order."""
+    return list(db.query(f"SELECT rowid AS _rowid, * FROM {_table(table)} ORDER BY rowid"))
+
+
+def names_of(db: sqlite_utils.Database) -> dict[str, dict[int, str]]:
+    """Children's case references, staff e-mails and team names by id (for messages)."""
+    return {
+        "children": {r[0]: r[1] for r in db.execute("SELECT id, case_ref FROM children")},
+        "staff": {r[0]: r[1] for r in db.execute("SELECT id, email FROM staff")},
+        "teams": {r[0]: r[1] for r in db.execute("SELECT id, name FROM teams")},
+    }
+
+
+def insert_row(db: sqlite_utils.Database, table: str, values: Mapping[str, Any]) -> None:
+    columns = list(values)
+    db.execute(f"INSERT INTO {_table(table)} ({', '.join(columns)}) "
+               f"VALUES ({', '.join('?' for _ in columns)})", [values[c] for c in columns])
+
+
+def update_row(db: sqlite_utils.Database, table: str, rowid: int,
+               values: Mapping[str, Any]) -> None:
+    columns = list(values)
+    db.execute(f"UPDATE {_table(table)} SET {', '.join(f'{c} = ?' for c in columns)} "
+               "WHERE rowid = ?", [*(values[c] for c in columns), rowid])
+
+
+def delete_row(db: sqlite_utils.Database, table: str, rowid: int) -> None:
+    db.execute(f"DELETE FROM {_table(table)} WHERE rowid = ?", [rowid])
+
+
+def rowid_of(db: sqlite_utils.Database, table: str, key: Mapping[str, Any]) -> int | None:
+    """The rowid of the row whose key columns hold ``key`` (the first, if several)."""
+    where = " AND ".join(f"{c} IS ?" for c in key)
+    row = db.execute(f"SELECT rowid FROM {_table(table)} WHERE {where} ORDER BY rowid LIMIT 1",
+                     list(key.values())).fetchone()
+    return row[0] if row else None
+
+
+@contextmanager
+def attempt(db: sqlite_utils.Database) -> Iterator[list[str]]:
+    """One row's write inside a savepoint: if SQLite refuses it (a foreign key, a unique
+    name), that row alone is undone and the refusal is put in the list yielded."""
+    refused: list[str] = []
+    db.execute("SAVEPOINT rebuild_row")
+    try:
+        yield refused
+    except sqlite3.IntegrityError as exc:
+        db.execute("ROLLBACK TO rebuild_row")
+        refused.append(str(exc))
+    except BaseException:
+        db.execute("ROLLBACK TO rebuild_row")
+        db.execute("RELEASE rebuild_row")
+        raise
+    db.execute("RELEASE rebuild_row")
+
+
+@contextmanager
+def append_only_lifted(db: sqlite_utils.Database, table: str) -> Iterator[None]:
+    """Inside the caller's transaction: the table's triggers are dropped for the body and
+    put back exactly as they were (policy_versions refuses UPDATE and DELETE, which is
+    what rebuilding a tampered version needs)."""
+    triggers = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                          "AND tbl_name = ?", [_table(table)]).fetchall()
+    for name, _ in triggers:
+        db.execute(f'DROP TRIGGER "{name}"')
+    try:
+        yield
+    finally:
+        for _, sql in triggers:
+            db.execute(sql)

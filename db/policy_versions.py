@@ -85,10 +85,10 @@ def alert_version_stamps(db: sqlite_utils.Database, alert_id: int) -> tuple[int 
     """(the version its ``raised`` event was stamped with, the version its latest
     ``policy_migrated`` event moved it to): what an alert's own version is read from."""
     raised = db.execute(
-        "SELECT policy_version FROM events WHERE alert_id = ? AND kind = 'raised'"
+        "SELECT policy_version FROM live_events WHERE alert_id = ? AND kind = 'raised'"
         " ORDER BY id LIMIT 1", [alert_id]).fetchone()
     moved = db.execute(
-        "SELECT policy_version FROM events WHERE alert_id = ? AND kind = 'policy_migrated'"
+        "SELECT policy_version FROM live_events WHERE alert_id = ? AND kind = 'policy_migrated'"
         " ORDER BY id DESC LIMIT 1", [alert_id]).fetchone()
     return (raised[0] if raised else None), (moved[0] if moved else None)
 
@@ -96,6 +96,6 @@ def alert_version_stamps(db: sqlite_utils.Database, alert_id: int) -> tuple[int 
 def review_version_stamp(db: sqlite_utils.Database, review_id: int) -> int | None:
     """The version a review's ``review_recorded`` event was stamped with (None if none)."""
     row = db.execute(
-        "SELECT policy_version FROM events WHERE review_id = ? AND kind = 'review_recorded'"
+        "SELECT policy_version FROM live_events WHERE review_id = ? AND kind = 'review_recorded'"
         " ORDER BY id LIMIT 1", [review_id]).fetchone()
     return row[0] if row else None

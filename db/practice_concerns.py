@@ -86,11 +86,15 @@ def set_next_check(db: sqlite_utils.Database, concern_id: int, day: dt.date | No
                [_iso(day), concern_id])
 
 
+#: The concerns sweep's question, through the (status, next_check_on) index.
+CONCERNS_TO_CHECK_SQL = (
+    "SELECT id FROM practice_concerns INDEXED BY idx_practice_concerns_check "
+    "WHERE status = 'open' AND next_check_on IS NOT NULL AND next_check_on <= ? ORDER BY id")
+
+
 def concern_ids_to_check(db: sqlite_utils.Database, as_of: dt.date) -> list[int]:
     """Open concerns whose clock can move by ``as_of`` (through the status/next_check index)."""
-    return [row["id"] for row in db.query(
-        "SELECT id FROM practice_concerns WHERE status = 'open' AND next_check_on IS NOT NULL "
-        "AND next_check_on <= ? ORDER BY id", [as_of.isoformat()])]
+    return [row["id"] for row in db.query(CONCERNS_TO_CHECK_SQL, [as_of.isoformat()])]
 
 
 def reviewers(db: sqlite_utils.Database, roles: tuple[str, ...]) -> list[dict]:

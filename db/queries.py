@@ -41,7 +41,7 @@ def store_counts(db: sqlite_utils.Database) -> StoreCounts:
                 (SELECT count(*) FROM reviews WHERE rag = 'amber') AS reviews_amber,
                 (SELECT count(*) FROM alerts WHERE status = 'open') AS alerts_open,
                 (SELECT count(*) FROM alerts WHERE status != 'open') AS alerts_closed,
-                (SELECT count(*) FROM events) AS events"""
+                (SELECT count(*) FROM live_events) AS events"""
         )
     )
     return StoreCounts(**row)
@@ -183,8 +183,8 @@ def latest_alert_events(db: sqlite_utils.Database, alert_ids: list[int],
     ids = ",".join("?" * len(alert_ids))
     marks = ",".join("?" * len(kinds))
     rows = db.query(
-        f"""SELECT e.alert_id, e.kind, e.occurred_on, e.actor_role, e.data FROM events e
-            WHERE e.id IN (SELECT max(id) FROM events WHERE alert_id IN ({ids})
+        f"""SELECT e.alert_id, e.kind, e.occurred_on, e.actor_role, e.data FROM live_events e
+            WHERE e.id IN (SELECT max(id) FROM live_events WHERE alert_id IN ({ids})
                            AND kind IN ({marks}) GROUP BY alert_id)""",
         [*alert_ids, *kinds])
     return {r["alert_id"]: r for r in rows}

@@ -158,13 +158,15 @@ def rag_history(db: sqlite_utils.Database, child_id: int, kind: str) -> list[Rag
                      rag=r["rag"]) for r in rows]
 
 
+#: The review sweep's question, through the index on ``next_check_on`` (see
+#: ``db.alerts.ALERTS_TO_CHECK_SQL`` for why it is named).
+REVIEWS_TO_CHECK_SQL = ("SELECT id FROM reviews INDEXED BY idx_reviews_next_check "
+                        "WHERE next_check_on IS NOT NULL AND next_check_on <= ? ORDER BY id")
+
+
 def review_ids_to_check(db: sqlite_utils.Database, as_of: dt.date) -> list[int]:
     """Reviews whose decisions' clock may act on or before ``as_of`` (uses the index)."""
-    rows = db.execute(
-        "SELECT id FROM reviews WHERE next_check_on IS NOT NULL AND next_check_on <= ? "
-        "ORDER BY id",
-        [as_of.isoformat()],
-    ).fetchall()
+    rows = db.execute(REVIEWS_TO_CHECK_SQL, [as_of.isoformat()]).fetchall()
     return [r[0] for r in rows]
 
 

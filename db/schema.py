@@ -373,6 +373,58 @@ def m011_event_log_hash_chain(db: sqlite_utils.Database) -> None:
     seal_existing_events(db)
 
 
+
+@MIGRATIONS()
+def m012_rolled_back_imports(db: sqlite_utils.Database) -> None:
+    """What a rolled-back import wrote stays in the append-only log but stops counting.
+
+    An import writes in chunks, each its own short transaction, so that nobody else waits
+    long; if it then fails, it is rolled back by its import id (``usecases.import_rollback``)
+    with an ``import_rolled_back`` event. These two tables are that event's projection:
+    the id ranges of the import's chunks, and the alerts it created (so a response or a
+    sweep that touched one of them while the import ran goes with it). ``live_events``
+    is the log without them: every reader of history reads it, never ``events`` itself
+    (only the hash chain, backups and appending do).
+    """
+    _run(
+        db,
+        """CREATE TABLE voided_event_ranges (
+            import_id TEXT NOT NULL,
+            first_id INTEGER NOT NULL,
+            last_id INTEGER NOT NULL
+        )""",
+        """CREATE TABLE voided_alerts (
+            alert_id INTEGER PRIMARY KEY,
+            import_id TEXT NOT NULL
+        )""",
+        """CREATE VIEW live_events AS
+           SELECT * FROM events
+           WHERE NOT EXISTS (SELECT 1 FROM voided_event_ranges v
+                             WHERE events.id BETWEEN v.first_id AND v.last_id)
+             AND NOT EXISTS (SELECT 1 FROM voided_alerts a WHERE a.alert_id = events.alert_id)""",
+    )
+
+
+@MIGRATIONS()
+def m013_dashboard_facts_and_indexes(db: sqlite_utils.Database) -> None:
+    """What keeps the dashboard exact and quick on ten years of records (issue 15).
+
+    The levels each alert reached and every response, as narrow tables kept up to date as
+    events are written (``db.alert_facts``; filled here from the log), and indexes the
+    figures search by: reviews by date carrying all a figure reads of them (no lookup of
+    each review row), alerts by formal due date, rolled-back ranges by their start.
+    """
+    from db.alert_facts import CREATE, refill
+
+    _run(
+        db,
+        *CREATE,
+        "CREATE INDEX idx_reviews_held_figures ON reviews(held_on, child_id, kind, rag, id)",
+        "CREATE INDEX idx_alerts_formal_due ON alerts(formal_due)",
+        "CREATE INDEX idx_voided_event_ranges ON voided_event_ranges(first_id, last_id)",
+    )
+    refill(db)
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events

@@ -167,13 +167,17 @@ def run(dry_run: bool) -> ImportResult | None:
     bar = st.progress(0.0, text=words)
 
     def update(stage: str, done: int, total: int | None) -> None:
-        text = f"{words}: reading the file" if stage == "check" else \
-            f"{words}: {done:,} of {total or 0:,} rows"
+        text = {"check": f"{words}: reading the file",
+                "rehearse": f"{words}: trying {done:,} of {total or 0:,} rows on a copy",
+                }.get(stage, f"{words}: {'writing ' if not dry_run else ''}"
+                             f"{done:,} of {total or 0:,} rows")
         bar.progress(min(done / total, 1.0) if total else 0.0, text=text)
 
     try:
         return import_events(store, file, as_of=as_of, column_map=column_map, sheet=sheet,
-                             dry_run=dry_run, progress=update, actor_id=user.staff_id)
+                             dry_run=dry_run, progress=update, actor_id=user.staff_id,
+                             on_wait=lambda: bar.progress(0.0, text="Another import is "
+                                                          "running: waiting for it to finish"))
     except ImportRefused as refused:
         st.error(str(refused).split("\n", 1)[0])
         st.dataframe([{"Line": p.line, "Column": p.column, "Problem": p.message}

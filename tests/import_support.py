@@ -309,3 +309,21 @@ def people_of_store(source, target, as_of: dt.date) -> None:
                                                  for k, v in row.items()} for row in rows])
         import_people(target, ImportFile.from_text(text, f"{kind}.csv"), kind=kind,
                       as_of=as_of)
+
+
+#: One resolved alert's history in the import's own format: five rows, {ref} and {child}
+#: filled in (a Level 1 raise with its consultation, two answers, a challenge, satisfied).
+RESOLVED_ALERT_ROWS = """\
+{ref},{child},iro,2026-12-14,raised,service_manager,,iro,,Agreed with HoS SARS,care_planning
+{ref},{child},iro,2026-12-18,responded,,uphold,service_manager,,,
+{ref},{child},iro,2026-12-21,not_satisfied,,,iro,,,
+{ref},{child},iro,2026-12-30,responded,,alternative,head_of_service,,New placement search,
+{ref},{child},iro,2027-01-06,satisfied,,,,,,
+"""
+
+
+def resolved_alerts_csv(prefix: str, alerts: int) -> str:
+    """``alerts`` resolved alerts (5 rows each) on new children, refs ``{prefix}1`` ..."""
+    header = ",".join(IMPORT_COLUMNS) + "\n"
+    return header + "".join(RESOLVED_ALERT_ROWS.format(ref=f"{prefix}{n}", child=f"{prefix}-C{n}")
+                            for n in range(1, alerts + 1))

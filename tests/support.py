@@ -19,6 +19,20 @@ def new_store(tmp_path: Path, policy_id: str, name: str = "store.db") -> Store:
     return create_store(tmp_path / name, policy_id, demo=False, as_of=D(2026, 1, 5))
 
 
+def _add_child(store: Store, case_ref: str, track: str, on: dt.date) -> int:
+    """A synthetic child, logged as the app adds one (``manage.py verify`` reads it back)."""
+    from db.events import append_event
+    from db.people import insert_child
+
+    values = {"case_ref": case_ref, "name": "Test Child", "date_of_birth": None,
+              "legal_status": "looked_after" if track == "iro" else "child_protection",
+              "team_id": None, "social_worker_id": None, "reviewer_id": None}
+    child_id = insert_child(store.db, **values)
+    append_event(store.db, kind="child_added", occurred_on=on, actor_role="admin",
+                 child_id=child_id, data=values, reason=f"Test child {case_ref} added.")
+    return child_id
+
+
 def raise_at(
     store: Store,
     on: dt.date,
@@ -37,14 +51,11 @@ def raise_at(
 ) -> Recorded:
     """Raise alert ``ref`` for a synthetic child, creating the child if needed."""
     from db.connection import write_transaction
-    from db.people import child_by_ref, insert_child
+    from db.people import child_by_ref
 
     with write_transaction(store.db):
         existing = child_by_ref(store.db, child)
-        child_id = existing["id"] if existing else insert_child(
-            store.db, case_ref=child, name="Test Child", date_of_birth=None,
-            legal_status="looked_after" if track == "iro" else "child_protection",
-            team_id=None, social_worker_id=None, reviewer_id=None)
+        child_id = existing["id"] if existing else _add_child(store, child, track, on)
     tr = store.policy.track(track)
     command = Command(
         kind="raised", on=on, actor_role=actor or tr.raised_by[-1], level=level, gate=gate,

@@ -2,9 +2,10 @@
 
 Each process opens the store itself, as a Streamlit server, a cron sweep and an operator's
 command do, and works for a few seconds through the real use cases: raising alerts and
-responding to them, sweeping, adding people who can sign in. Each says what it wrote; the
-store must then hold exactly that: nothing lost, nothing written twice. The only refusal
-allowed is the one a sequential run would give too (a second account for one e-mail).
+responding to them, sweeping, adding people who can sign in, importing histories. Each
+says what it wrote; the store must then hold exactly that: nothing lost, nothing written
+twice. The only refusal allowed is the one a sequential run would give too (a second
+account for one e-mail).
 """
 
 from __future__ import annotations
@@ -30,7 +31,11 @@ SEEDED_ALERTS = 30
 DERIVED_PER_SEEDED_ALERT = 7  # three escalations, at risk, breached, overdue, CAFCASS prompt
 #: E-mail addresses every account adder tries: one of them must get each, the rest a refusal.
 SHARED_EMAILS = [f"shared-{n}@example.org" for n in range(6)]
-ROLES = ["writer"] * 9 + ["sweeper"] * 3 + ["adder"] * 4
+ROLES = ["writer"] * 7 + ["sweeper"] * 3 + ["adder"] * 4 + ["importer"] * 2
+#: Each importer's files: resolved alerts on children of its own, 5 rows each, so that
+#: every file goes in several chunks (``usecases.import_events.CHUNK_ROWS``).
+IMPORT_ALERTS = 120
+IMPORT_AS_OF = SWEEP_AS_OF
 PASSWORD = "correct horse battery"
 
 
@@ -42,11 +47,13 @@ def _work(path: str, role: str, index: int, start, results) -> None:
     """
     report: dict[str, Any] = {"role": role, "index": index, "event_ids": [], "raised": [],
                               "sweep_alert_records": [], "digests": 0, "staff": [],
-                              "refused": [], "failures": [], "operations": 0}
+                              "refused": [], "failures": [], "operations": 0, "imported": []}
     try:
         from db.connection import close_thread_connections
+        from tests.import_support import resolved_alerts_csv
         from tests.support import act
         from usecases.accounts import AccountInvalid, add_user
+        from usecases.import_events import import_events
         from usecases.store import open_store
         from usecases.sweeping import sweep_all
 
@@ -73,6 +80,11 @@ def _work(path: str, role: str, index: int, start, results) -> None:
                                 (record["alert"], record["event"], record["date"]))
                         elif "digest" in record:
                             report["digests"] += 1
+                elif role == "importer":
+                    prefix = f"I{index}x{n}x"
+                    result = import_events(store, resolved_alerts_csv(prefix, IMPORT_ALERTS),
+                                           as_of=IMPORT_AS_OF)
+                    report["imported"].append((prefix, result.import_id, result.events))
                 else:
                     shared = SHARED_EMAILS[n - 1] if n <= len(SHARED_EMAILS) else None
                     email = shared or f"p{index}-{n}@example.org"
@@ -136,6 +148,7 @@ def test_sixteen_processes_write_at_once_and_nothing_is_lost_or_doubled(tmp_path
         _check_alert_writers(db, [r for r in reports if r["role"] == "writer"])
         _check_sweepers(db, [r for r in reports if r["role"] == "sweeper"])
         _check_adders(db, [r for r in reports if r["role"] == "adder"])
+        _check_importers(db, [r for r in reports if r["role"] == "importer"])
     finally:
         db.close()
     assert sum(r["operations"] for r in reports) >= len(ROLES)
@@ -191,6 +204,27 @@ def _check_adders(db, reports: list[dict[str, Any]]) -> None:
     for email in SHARED_EMAILS:
         winners = [e for e, _ in added if e == email]
         assert len(winners) == (1 if tried[email] else 0), email
+
+
+def _check_importers(db, reports: list[dict[str, Any]]) -> None:
+    """Every file an importer finished is there whole, once: its alerts with their five
+    events each, its end recorded once; nothing of an import is left unfinished."""
+    from db.import_chunks import unfinished_runs
+
+    imported = [tuple(x) for r in reports for x in r["imported"]]
+    assert imported, "no importer finished an import"
+    for prefix, import_id, events in imported:
+        refs = [row[0] for row in db.execute(
+            "SELECT ref FROM alerts WHERE ref LIKE ? || '%'", [prefix])]
+        assert len(refs) == IMPORT_ALERTS, prefix
+        kinds = Counter(row[0] for row in db.execute(
+            "SELECT e.kind FROM live_events e JOIN alerts a ON a.id = e.alert_id "
+            "WHERE a.ref LIKE ? || '%' AND e.rule IS NULL", [prefix]))
+        assert sum(kinds.values()) == events == IMPORT_ALERTS * 5, prefix
+        ends = db.execute("SELECT count(*) FROM events WHERE kind = 'events_imported' AND "
+                          "json_extract(data, '$.import_id') = ?", [import_id]).fetchone()[0]
+        assert ends == 1, prefix
+    assert unfinished_runs(db) == []
 
 
 # -- the write path itself -----------------------------------------------------------------------

@@ -160,3 +160,152 @@ def test_the_stored_projection_is_the_fold_of_the_log(tmp_path):
         for event in events_for_alert(store.db, row.id):
             state = apply_event(state, event.kind, event.occurred_on, event.data)
         assert state.to_json() == row.state
+
+
+# -- from the projection, streamed: the same bytes as a replay of every alert (issue 15) ------
+
+
+def replayed_export(store, as_of, with_events=True):
+    """The export as it was before issue 15, kept as the reference: every alert's events up
+    to ``as_of`` folded from nothing, then the clock run under the alert's own version."""
+    from db.alerts import all_alerts
+    from db.events import events_for_alert
+    from rules.alert_rules import advance
+    from rules.alert_state import AlertState, apply_event
+    from usecases.export_alerts import _event_record, _staff_emails, summary
+    from usecases.policy_versions import alert_version, store_under
+
+    emails = _staff_emails(store)
+    records = []
+    for row in all_alerts(store.db):
+        logged = [e for e in events_for_alert(store.db, row.id) if e.occurred_on <= as_of]
+        if not logged:
+            continue
+        state = AlertState(ref=row.ref, child=row.child_ref, track=row.track)
+        for event in logged:
+            state = apply_event(state, event.kind, event.occurred_on, event.data)
+        own = store_under(store, alert_version(store, row.id))
+        state, pending = advance(own.policy, own.calendar, state, as_of)
+        record = summary(store, state, as_of)
+        if with_events:
+            record["events"] = [_event_record(e, store, emails) for e in [*logged, *pending]]
+        records.append(record)
+    return records
+
+
+DEMO_DAY = D(2026, 11, 23)
+LEVEL_THREE = ('label: "Level 3: Divisional Director"\n        copy: [director]\n'
+               '        response_days: 5')
+
+
+@pytest.fixture(scope="module")
+def lived_in_path(tmp_path_factory):
+    """The demo's three years, then a second policy version (Level 3 given three days, from
+    30 Nov), the open child-protection alerts moved to it on 1 Dec, and sweeps on 27 Nov
+    and 1 Dec: alerts on two versions, derived events in the log, and looked-after alerts
+    that silence takes to Level 3 after the last sweep, under version 1, in a store now
+    under version 2."""
+    from usecases.policy_versions import apply_policy_version, migrate_open_alerts, preset_text
+    from usecases.store import open_store
+    from usecases.sweeping import sweep_all
+
+    path = tmp_path_factory.mktemp("lived-in") / "demo.db"
+    store = create_store(path, "seed-001", demo=True, as_of=DEMO_DAY)
+    text = preset_text("seed-001")
+    assert text.count(LEVEL_THREE) == 1
+    apply_policy_version(store, text.replace(LEVEL_THREE, LEVEL_THREE[:-1] + "3"),
+                         file_name="seed-001.yaml", effective_from=D(2026, 11, 30),
+                         reason="Level 3 answers sooner", as_of=D(2026, 11, 24))
+    sweep_all(open_store(path, D(2026, 11, 27)), D(2026, 11, 27))
+    store = open_store(path, D(2026, 12, 1))
+    sweep_all(store, D(2026, 12, 1))
+    migrate_open_alerts(store, 2, D(2026, 12, 1), reason="All open alerts on the new rules",
+                        refs=[r["ref"] for r in store.db.query(
+                            "SELECT ref FROM alerts WHERE status = 'open' AND track = 'cp'")])
+    return path
+
+
+@pytest.fixture
+def lived_in(lived_in_path):
+    """That store, opened afresh for each test (each test's connections are closed after)."""
+    from usecases.store import open_store
+
+    return open_store(lived_in_path, D(2026, 12, 15))
+
+
+#: A day before any alert; mid-history (most alerts' last event is later); the demo's own
+#: day (the open alerts have later events); two weeks after the last sweep and months
+#: ahead (the clock runs on from the stored state).
+EXPORT_DAYS = (D(2023, 1, 2), D(2025, 6, 2), DEMO_DAY, D(2026, 12, 15), D(2027, 6, 1))
+
+
+@pytest.mark.parametrize("day", EXPORT_DAYS, ids=str)
+def test_the_export_is_byte_for_byte_a_replay_of_every_alert(lived_in, capsys, day):
+    from usecases.export_alerts import alerts_as_csv, alerts_as_json_lines
+
+    store = lived_in
+    assert {v for (v,) in store.db.execute(
+        "SELECT DISTINCT policy_version FROM live_events WHERE alert_id IS NOT NULL")} >= {1, 2}
+    replayed = replayed_export(store, day)
+    for fmt, expected in (("json", alerts_as_json_lines(replayed)),
+                          ("csv", alerts_as_csv(replayed_export(store, day, False)))):
+        assert manage.main(["export-alerts", "--db", str(store.path), "--as-of",
+                            day.isoformat(), "--format", fmt]) == 0
+        assert capsys.readouterr().out == expected
+    assert export_alerts(store, day) == replayed
+    if day >= DEMO_DAY:
+        assert len(replayed) == store.db["alerts"].count
+        assert any(r["events"] and r["events"][-1]["derived"] for r in replayed)
+
+
+def test_the_clock_starts_from_the_stored_state_and_the_past_is_replayed(lived_in, monkeypatch):
+    """On or after an alert's last event no event is folded; before it, only then."""
+    import usecases.export_alerts as export
+
+    folded = []
+    real = export.apply_event
+    monkeypatch.setattr(export, "apply_event",
+                        lambda state, *args: folded.append(state.ref) or real(state, *args))
+    last_event = max(r[0] for r in lived_in.db.execute("SELECT max(occurred_on) FROM live_events"
+                                                       " WHERE alert_id IS NOT NULL"))
+    assert export_alerts(lived_in, D.fromisoformat(last_event), with_events=False)
+    assert export_alerts(lived_in, D(2027, 6, 1)) and folded == []
+    export_alerts(lived_in, D(2025, 6, 2), with_events=False)
+    assert folded
+
+
+def _counting_event_queries(monkeypatch) -> list[int]:
+    """Each batch query's number of alerts; a query for a single alert fails the test."""
+    import usecases.export_alerts as export
+
+    queries: list[int] = []
+    real = export.events_where
+    monkeypatch.setattr(export, "events_where",
+                        lambda db, where, params: queries.append(len(params))
+                        or real(db, where, params))
+    monkeypatch.setattr(export, "events_for_alert", lambda *a: pytest.fail("one per alert"))
+    return queries
+
+
+def test_events_are_read_a_batch_of_alerts_at_a_time(lived_in, monkeypatch):
+    import usecases.export_alerts as export
+
+    monkeypatch.setattr(export, "BATCH", 50)
+    queries = _counting_event_queries(monkeypatch)
+    alerts = lived_in.db["alerts"].count
+    records = export.export_alerts(lived_in, D(2027, 6, 1))
+    assert queries == [50] * (alerts // 50) + [alerts % 50]
+    assert records == replayed_export(lived_in, D(2027, 6, 1))
+
+
+def test_records_are_produced_as_the_batches_are_read(lived_in, monkeypatch):
+    """The command writes the first record before the second batch of alerts is read."""
+    import usecases.export_alerts as export
+
+    monkeypatch.setattr(export, "BATCH", 10)
+    queries = _counting_event_queries(monkeypatch)
+    records = export.alert_records(lived_in, D(2027, 6, 1))
+    assert next(records)["alert"] == replayed_export(lived_in, D(2027, 6, 1))[0]["alert"]
+    assert queries == [10]
+    assert len(list(records)) == lived_in.db["alerts"].count - 1
+    assert len(queries) == -(-lived_in.db["alerts"].count // 10)

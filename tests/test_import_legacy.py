@@ -584,5 +584,7 @@ def test_a_terminal_sees_a_counter(tmp_path, capsys, monkeypatch):
     assert manage.main(["import-events", "--db", str(store.path), "--as-of", "2027-02-01",
                         str(path)]) == 0
     shown = terminal.getvalue()
-    assert "\rChecking the file: 100%" in shown and "\rApplying: 300 of 300 rows" in shown
+    assert "\rChecking the file: 100%" in shown
+    assert "\rTrying the rows: 300 of 300 rows" in shown  # the rehearsal, on a copy
+    assert "\rWriting: 300 of 300 rows" in shown
     assert "Imported 300 events on 300 alerts" in capsys.readouterr().out

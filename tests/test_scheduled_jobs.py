@@ -45,6 +45,19 @@ def test_mail_is_off_until_configured(tmp_path, monkeypatch):
         "Mail delivery is not configured.")
 
 
+def test_a_blank_mail_server_counts_as_unset(tmp_path, monkeypatch):
+    """As for ``send-mail``: a blank host is no server, so nothing is tried or changed."""
+    store = demo_store(tmp_path)
+    queued = _pending(store)
+    monkeypatch.setenv("IRO_SMTP_HOST", "   ")
+    monkeypatch.setenv("IRO_AS_OF", AS_OF.isoformat())
+    assert BackgroundJobs(str(store.path)).run_once().endswith(
+        "Mail delivery is not configured.")
+    tried = store.db.execute(
+        "SELECT count(*) FROM outbox WHERE attempts > 0 OR status != 'pending'").fetchone()[0]
+    assert tried == 0 and _pending(store) >= queued
+
+
 def test_the_timer_can_be_turned_off(monkeypatch, tmp_path):
     monkeypatch.setenv("IRO_BACKGROUND_JOBS", "off")
     assert start_background_jobs.__wrapped__(str(tmp_path / "x.db")) is None

@@ -18,12 +18,11 @@ import streamlit as st
 
 from db.connection import close_thread_connections
 from ui.context import now_utc, today
-from usecases.mail import MailSettings
+from usecases.mail import MailSettings, mail_server_set
 from usecases.scheduled import run_jobs
 from usecases.store import open_store
 
 JOBS_ENV = "IRO_BACKGROUND_JOBS"
-MAIL_HOST_ENV = "IRO_SMTP_HOST"
 INTERVAL_SECONDS = 300
 
 log = logging.getLogger("iro.background")
@@ -40,8 +39,11 @@ class BackgroundJobs:
         self.worker = f"{socket.gethostname()}:{os.getpid()}:app"
 
     def run_once(self) -> str:
-        """One turn: the sweep if today's has not run, then any mail that is due."""
-        mail = MailSettings.from_env() if os.environ.get(MAIL_HOST_ENV) else None
+        """One turn: the sweep if today's has not run, then any mail that is due.
+
+        Mail goes only when a server is named (``mail_server_set``, as ``send-mail`` asks):
+        a blank ``IRO_SMTP_HOST`` is unset, not a reason to try the default localhost."""
+        mail = MailSettings.from_env() if mail_server_set() else None
         as_of = today()
         store = open_store(Path(self.db_path))
         report = run_jobs(store, as_of=as_of, now=now_utc(),

@@ -123,8 +123,13 @@ def add_user(
                 raise
             raise taken from None
         set_password_hash(db, staff_id, password_hash)
+        # the whole row but the password hash (a secret is never logged): the staff table
+        # is a projection of the log
         append_event(db, kind="staff_added", occurred_on=as_of, actor_id=added_by,
-                     actor_role="admin", data={"staff_id": staff_id, "role": role},
+                     actor_role="admin",
+                     data={"staff_id": staff_id, "role": role, "name": name.strip(),
+                           "email": email.strip().lower(), "team_id": team_id,
+                           "line_manager_id": manager_id, "active": 1},
                      reason=f"{name.strip()} added as {role_name(role)}, able to sign in.")
     return staff_id
 

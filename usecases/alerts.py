@@ -86,10 +86,12 @@ def raise_in_transaction(
     if decision.refusals:
         raise AlertRefused(decision.refusals)
     said = {k: v for k, v in (("concern", concern), ("outcome_sought", outcome_sought)) if v}
-    if said:  # what the reviewer wrote goes in the log, not only in the alerts table
-        decision = dataclasses.replace(decision, events=tuple(
-            dataclasses.replace(e, data={**e.data, **said}) if e.kind == "raised" else e
-            for e in decision.events))
+    # Which alert, on which track, and what the reviewer wrote go in the log, not only in
+    # the alerts table: ``manage.py verify`` and ``rebuild`` read the row back from it.
+    origin = {"ref": ref, "track": track, **said}
+    decision = dataclasses.replace(decision, events=tuple(
+        dataclasses.replace(e, data={**e.data, **origin}) if e.kind == "raised" else e
+        for e in decision.events))
     alert_id = insert_alert(store.db, ref=ref, child_id=child_id, track=track,
                             raised_on=command.on, raised_by=command.actor_id,
                             concern=concern, outcome_sought=outcome_sought)

@@ -189,19 +189,29 @@ def _staff(
         kind="staff_added",
         occurred_on=since,
         actor_role="admin",
-        data={"staff_id": staff_id, "role": role, "team_id": team_id},
+        data={"staff_id": staff_id, "role": role, "team_id": team_id,
+              "name": f"{first} {last}", "email": _email(first, last),
+              "line_manager_id": line_manager_id, "active": 1},
         reason=f"Demo data: {first} {last} added as {role_name(role)}.",
     )
     return staff_id
 
 
+def _team(store: Store, name: str, service: str, since: dt.date) -> int:
+    """A team, and the ``team_added`` event the teams table is rebuilt from."""
+    team_id = insert_team(store.db, name, service)
+    append_event(store.db, kind="team_added", occurred_on=since, actor_role="admin",
+                 data={"team_id": team_id, "name": name, "service": service},
+                 reason=f"Demo data: team {name} added.")
+    return team_id
+
+
 def _add_teams_and_staff(
     store: Store, policy: Policy, names: _Names, since: dt.date
 ) -> tuple[_People, list[int]]:
-    db = store.db
     people = _People()
-    senior_team = insert_team(db, *SENIOR_TEAM)
-    reviewing_team = insert_team(db, *REVIEWING_TEAM)
+    senior_team = _team(store, *SENIOR_TEAM, since)
+    reviewing_team = _team(store, *REVIEWING_TEAM, since)
 
     wanted = set(policy.roles()) | {"team_manager", "service_manager", "head_of_service"}
     senior_roles = [r for r in reversed(SENIORITY) if r in wanted and r != "team_manager"]
@@ -222,7 +232,7 @@ def _add_teams_and_staff(
 
     sw_teams = []
     for team_name, service in SOCIAL_WORK_TEAMS:
-        team_id = insert_team(db, team_name, service)
+        team_id = _team(store, team_name, service, since)
         sw_teams.append(team_id)
         team_manager = _staff(store, people, names, "team_manager", team_id, service_manager,
                               since)
@@ -285,6 +295,10 @@ def _add_children(
             occurred_on=since,
             actor_role="admin",
             child_id=child_id,
+            data={"case_ref": case_ref, "name": name, "date_of_birth": born.isoformat(),
+                  "legal_status": "child_protection" if child_protection else "looked_after",
+                  "team_id": team_id, "social_worker_id": social_worker,
+                  "reviewer_id": reviewer},
             reason="Demo data: synthetic child added.",
         )
         children.append(DemoChild(

@@ -1,8 +1,16 @@
 """Exporting alerts as they stood on a date, and their histories in the import's format.
 
-An export is a pure replay: the alert's logged events up to ``as_of`` are folded, then
-the clock is run to ``as_of`` in memory. Nothing is written, and the answer does not
-depend on whether a sweep has run.
+An export writes nothing, and its answer does not depend on whether a sweep has run: the
+alert's state from its logged events up to ``as_of``, then the clock run to ``as_of`` in
+memory. Two ways to get there, with the same answer (issue 15):
+
+- ``as_of`` on or after the alert's last logged event: the ``alerts`` table already holds
+  the fold of all its events, so the clock starts from that stored state;
+- ``as_of`` before it: only a replay of the events up to ``as_of`` says what the alert was
+  then.
+
+Records are produced one at a time, a batch of alerts per query for their events, so an
+export of any size needs the memory of one batch, and the command writes as it goes.
 
 Overdue, breached, resolved and a response's being on time are ``db.outcomes``' one
 definition, the same the dashboard and the reports count with.
@@ -11,14 +19,17 @@ definition, the same the dashboard and the reports count with.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
-from typing import Any
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from typing import Any, Protocol
 
 from db import outcomes
 from db.alerts import AlertRow, alert_words, all_alerts
-from db.events import Event, events_for_alert
+from db.events import Event, events_for_alert, events_where
 from rules.alert_rules import advance
 from rules.alert_state import AlertState, apply_event
 from rules.alert_transitions import NewEvent, level_name
@@ -32,6 +43,20 @@ SUMMARY_FIELDS = (
     "awaiting", "due", "overdue", "formal_started", "formal_due", "formal_at_risk",
     "formal_breached", "working_days_open", "cafcass_referred", "closed_on",
 )
+
+#: Alerts per query for their events: enough that the queries cost little next to the
+#: records, few enough that one batch's events are a small, fixed amount of memory.
+BATCH = 500
+
+#: The keys of a stored state the clock can start from (a state written before a field was
+#: added to ``AlertState`` lacks one, and is replayed instead).
+_STATE_KEYS = frozenset(f.name for f in dataclasses.fields(AlertState))
+
+
+class TextOut(Protocol):
+    """Where an export is written: standard output, a file, a buffer, a hash."""
+
+    def write(self, text: str, /) -> object: ...
 
 
 def _iso(value: dt.date | None) -> str | None:
@@ -73,15 +98,53 @@ def alert_as_of(
     store: Store, row: AlertRow, as_of: dt.date
 ) -> tuple[AlertState, list[Event], list[NewEvent]] | None:
     """The alert's state on ``as_of``, its logged events then, and what the clock adds."""
-    logged = [e for e in events_for_alert(store.db, row.id) if e.occurred_on <= as_of]
+    return _replayed(store, row, events_for_alert(store.db, row.id), as_of)
+
+
+def _replayed(
+    store: Store, row: AlertRow, log: list[Event], as_of: dt.date
+) -> tuple[AlertState, list[Event], list[NewEvent]] | None:
+    """The alert on ``as_of`` from its log (oldest first): what it was on a past date can
+    only be read this way. None when it had not been raised by then."""
+    logged = [e for e in log if e.occurred_on <= as_of]
     if not logged:
         return None
     state = AlertState(ref=row.ref, child=row.child_ref, track=row.track)
     for event in logged:
         state = apply_event(state, event.kind, event.occurred_on, event.data)
-    own = store_under(store, alert_version(store, row.id))  # its deadlines, not today's
-    state, pending = advance(own.policy, own.calendar, state, as_of)
+    state, pending = _clock(store, row, state, as_of)
     return state, logged, pending
+
+
+def _clock(
+    store: Store, row: AlertRow, state: AlertState, as_of: dt.date
+) -> tuple[AlertState, list[NewEvent]]:
+    """What time alone does to the alert up to ``as_of``, as a sweep would, under the
+    alert's own version of the policy (its deadlines, not today's). A closed alert's clock
+    has stopped: most alerts are closed, so their version is not even looked up."""
+    if not state.is_open:
+        return state, []
+    own = store_under(store, alert_version(store, row.id))
+    return advance(own.policy, own.calendar, state, as_of)
+
+
+def _stored_state_serves(row: AlertRow, last_event_on: dt.date | None, as_of: dt.date) -> bool:
+    """Whether the stored state is the fold of every event up to ``as_of``: the date is on
+    or after the alert's last event, and the state has folded that very event (a sweep that
+    wrote after the row was read, or a state from before a field was added, is replayed)."""
+    stored = row.state
+    return (last_event_on is not None and as_of >= last_event_on
+            and set(stored) == _STATE_KEYS
+            and stored.get("last_event_on") == last_event_on.isoformat())
+
+
+def _stored_state(row: AlertRow) -> AlertState:
+    """The alert's stored state, with the reference, child and track of its row, as a
+    replay starts from (a child's case reference can be corrected after the raise)."""
+    state = AlertState.from_json(row.state)
+    if (state.ref, state.child, state.track) == (row.ref, row.child_ref, row.track):
+        return state
+    return dataclasses.replace(state, ref=row.ref, child=row.child_ref, track=row.track)
 
 
 def summary(store: Store, state: AlertState, as_of: dt.date) -> dict[str, Any]:
@@ -117,33 +180,108 @@ def _staff_emails(store: Store) -> dict[int, str]:
     return {r["id"]: r["email"] for r in store.db.query("SELECT id, email FROM staff")}
 
 
-def export_alerts(store: Store, as_of: dt.date, with_events: bool = True) -> list[dict[str, Any]]:
-    """One record per alert raised on or before ``as_of``."""
+def alert_records(
+    store: Store, as_of: dt.date, with_events: bool = True
+) -> Iterator[dict[str, Any]]:
+    """One record per alert raised on or before ``as_of``, in alert order, produced as it
+    goes: the memory of one batch of alerts, however many the store holds."""
     emails = _staff_emails(store)
-    records = []
-    for row in all_alerts(store.db):
-        replay = alert_as_of(store, row, as_of)
-        if replay is None:
+    alerts = all_alerts(store.db)
+    while batch := list(islice(alerts, BATCH)):
+        yield from _batch_records(store, batch, as_of, with_events, emails)
+
+
+def export_alerts(store: Store, as_of: dt.date, with_events: bool = True) -> list[dict[str, Any]]:
+    """Every record of :func:`alert_records` in a list (for callers that want them all)."""
+    return list(alert_records(store, as_of, with_events))
+
+
+def _batch_records(
+    store: Store, rows: list[AlertRow], as_of: dt.date, with_events: bool,
+    emails: dict[int, str],
+) -> Iterator[dict[str, Any]]:
+    """The records of one batch of alerts: a query for their events (with them) or for
+    their last event's date (without), and a replay only for those that need one."""
+    if with_events:
+        logs = _logs(store, [row.id for row in rows])
+        last = {alert_id: log[-1].occurred_on for alert_id, log in logs.items()}
+    else:
+        last = _last_event_dates(store, [row.id for row in rows])
+        logs = _logs(store, [row.id for row in rows
+                             if not _stored_state_serves(row, last.get(row.id), as_of)])
+    for row in rows:
+        found = _alert_on(store, row, as_of, last.get(row.id), logs.get(row.id, []))
+        if found is None:
             continue
-        state, logged, pending = replay
+        state, logged, pending = found
         record = summary(store, state, as_of)
         if with_events:
             record["events"] = [_event_record(e, store, emails) for e in [*logged, *pending]]
-        records.append(record)
-    return records
+        yield record
 
 
-def alerts_as_json_lines(records: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(r, sort_keys=False) + "\n" for r in records)
+def _alert_on(
+    store: Store, row: AlertRow, as_of: dt.date, last_event_on: dt.date | None,
+    log: list[Event],
+) -> tuple[AlertState, list[Event], list[NewEvent]] | None:
+    """The alert on ``as_of``: the clock from its stored state when that is where a replay
+    would arrive, else the replay. ``log`` is its events, or empty when not wanted."""
+    if not _stored_state_serves(row, last_event_on, as_of):
+        return _replayed(store, row, log, as_of)
+    state, pending = _clock(store, row, _stored_state(row), as_of)
+    return state, log, pending
 
 
-def alerts_as_csv(records: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
+def _in_clause(ids: list[int]) -> str:
+    return f"alert_id IN ({', '.join('?' for _ in ids)})"
+
+
+def _logs(store: Store, ids: list[int]) -> dict[int, list[Event]]:
+    """The logged events of each of ``ids``, oldest first, in one query."""
+    logs: dict[int, list[Event]] = {}
+    if not ids:
+        return logs
+    for event in events_where(store.db, _in_clause(ids), ids):
+        logs.setdefault(event.alert_id or 0, []).append(event)
+    return logs
+
+
+def _last_event_dates(store: Store, ids: list[int]) -> dict[int, dt.date]:
+    """The date of each of ``ids``' last logged event, in one query (none: never raised,
+    or its import was rolled back)."""
+    rows = store.db.execute(
+        f"SELECT alert_id, max(occurred_on) FROM live_events WHERE {_in_clause(ids)}"
+        " GROUP BY alert_id", ids).fetchall()
+    return {alert_id: dt.date.fromisoformat(on) for alert_id, on in rows}
+
+
+def write_alerts_json_lines(records: Iterable[dict[str, Any]], out: TextOut) -> None:
+    """Each record as one line of JSON, written as it is produced."""
+    for record in records:
+        out.write(json.dumps(record, sort_keys=False) + "\n")
+
+
+def write_alerts_csv(records: Iterable[dict[str, Any]], out: TextOut) -> None:
+    """The records' summary fields as CSV rows (no events), written as produced; every cell
+    inert in a spreadsheet."""
     writer = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS, extrasaction="ignore",
                             lineterminator="\n")
     writer.writeheader()
     for record in records:
         writer.writerow({k: neutralise(_csv_value(record[k])) for k in SUMMARY_FIELDS})
+
+
+def alerts_as_json_lines(records: Iterable[dict[str, Any]]) -> str:
+    """The JSON lines as one text (for tests and small exports; the command streams)."""
+    out = io.StringIO()
+    write_alerts_json_lines(records, out)
+    return out.getvalue()
+
+
+def alerts_as_csv(records: Iterable[dict[str, Any]]) -> str:
+    """The CSV as one text (for tests and small exports; the command streams)."""
+    out = io.StringIO()
+    write_alerts_csv(records, out)
     return out.getvalue()
 
 

@@ -79,7 +79,8 @@ def note_good_practice(store: Store, note: GoodPracticeNote, *, user: SignedInUs
         event_id = append_event(
             db, kind="good_practice_noted", occurred_on=on, actor_id=user.staff_id,
             actor_role=user.role, child_id=child_id,
-            data={"good_practice_id": note_id, "worker_id": note.worker_id, "team_id": team_id},
+            data={"good_practice_id": note_id, "worker_id": note.worker_id, "team_id": team_id,
+                  "what": note.what.strip()},
             reason=f"Note of good practice for {about}: {note.what.strip()}")
         assert event_id is not None
         to = _managers(store, worker, team_id)

@@ -5,10 +5,12 @@ README.md, "Alert histories: the import format"), read from CSV or from an Excel
 sheet; a map (``usecases.importing.mapping``) turns a spreadsheet's own headings and words
 into these. The file is read once, a row at a time: each row is checked on its own and
 kept in a scratch file on disk (``db.import_staging``), so memory does not grow with the
-file. Then, inside one transaction, every alert's rows are played through the same engine
-the screens use, in date order, with the clock run up to each row's date before the row
-is applied: an empty ``by`` means whoever the alert is waiting for *then*. Any problem is
-reported by line and column, and the transaction is rolled back: nothing is imported.
+file. Then every alert's rows are played through the same engine the screens use, in date
+order, with the clock run up to each row's date before the row is applied: an empty ``by``
+means whoever the alert is waiting for *then*. That is done first on a private copy of
+the store, where any problem is found and reported by line and column, and nothing is
+imported; then again on the store, in short chunks that let other people save in between
+(``usecases.import_runs``: rolled back by the import's id if it fails part-way).
 
 What older records lack is recorded, not invented (``rules.legacy``): a concern with no
 category is imported under "Not recorded", and a formal step with no record of the
@@ -19,17 +21,17 @@ left behind for an imported event.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
 from db.alerts import alert_by_ref
 from db.connection import write_transaction
 from db.events import append_event
+from db.import_chunks import CHUNK_KIND, DONE_KIND, created_since, high_water
 from db.import_staging import Staging
 from db.imports import alerts_with_flag, discard_messages_since, flagged_events, message_marks
 from db.people import child_by_ref, insert_child, staff_by_email
@@ -50,6 +52,13 @@ from rules.roles import ROLES, role_name
 from usecases.accounts import SignedInUser
 from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
 from usecases.errors import UserError
+from usecases.import_runs import (
+    chunk_data,
+    import_turn,
+    let_others_in,
+    private_copy,
+    roll_back_unfinished,
+)
 from usecases.importing.mapping import ColumnMap, fold, layout, parse_map, read_map_file
 from usecases.importing.problems import ImportRefused, Problem, ProblemList
 from usecases.importing.reader import ImportFile, Spreadsheet
@@ -82,6 +91,9 @@ LATEST_DATE = dt.date(2099, 12, 31)
 #: An agreed date or a new due date more than this after its row is taken to be a typo.
 MAX_UNTIL_DAYS = 366
 MAX_REF_CHARS = 64
+#: Rows per chunk of the import's writing pass: about half a second of the rules' work,
+#: so nobody else waits longer than that for the store (``bench/bench_import.py``).
+CHUNK_ROWS = 400
 #: How many warnings an ImportResult keeps (all are counted, and all are passed to
 #: ``on_warning`` as they are found).
 WARNINGS_KEPT = 1_000
@@ -137,6 +149,8 @@ class ImportResult:
     warning_counts: Counter = field(default_factory=Counter)
     import_id: str = ""
     dry_run: bool = False
+    #: Sentences about unfinished imports this one rolled back before it began.
+    rolled_back: list[str] = field(default_factory=list)
 
     @property
     def warnings_total(self) -> int:
@@ -164,11 +178,7 @@ class ImportResult:
             lines.append("No warnings.")
         if self.dry_run:
             lines.append("This was a dry run: nothing was written.")
-        return lines
-
-
-class _DryRun(Exception):
-    """Raised inside the transaction to roll a dry run back."""
+        return [*self.rolled_back, *lines]
 
 
 # ---------------------------------------------------------------------------- dates
@@ -240,6 +250,7 @@ def import_events(
     progress: Progress | None = None,
     on_warning: Callable[[Problem], None] | None = None,
     actor_id: int | None = None,
+    on_wait: Callable[[], None] | None = None,
 ) -> ImportResult:
     """Append the histories in ``source`` (CSV text, or a file); all of them or none.
 
@@ -276,8 +287,17 @@ def import_events(
         if staging.rows == 0:
             raise ctx.problems.refusal()
         ctx.result.import_id = file.sha256()[:16]
-        with contextlib.suppress(_DryRun):  # a dry run rolls back at the end
-            _apply(ctx, staging, dry_run, step("apply"))
+        with import_turn(store, on_wait=on_wait):
+            if not dry_run:
+                ctx.result.rolled_back = [r.sentence() for r in roll_back_unfinished(
+                    store, as_of=ctx.as_of or EARLIEST_DATE, actor_id=actor_id)]
+            live = ctx.store
+            with private_copy(live) as copy:
+                ctx.store = copy
+                _rehearse(ctx, staging, step("rehearse" if not dry_run else "apply"))
+            ctx.store = live
+            if not dry_run:
+                _apply_in_chunks(ctx, staging, step("apply"))
     return ctx.result
 
 
@@ -437,14 +457,13 @@ def _check_track_fields(ctx: _Import, line: int, track_id: str, event: str, leve
     return level, category
 
 
-def _apply(ctx: _Import, staging: Staging, dry_run: bool,
-           progress: Callable[[int, int | None], None] | None) -> None:
-    """Pass two: play each alert's rows through the rules, in one transaction."""
-    db = ctx.store.db
+def _rehearse(ctx: _Import, staging: Staging,
+              progress: Callable[[int, int | None], None] | None) -> None:
+    """Pass two, on a private copy of the store: play every alert's rows through the rules
+    and collect every problem (up to the limit). Nothing here touches the store itself."""
     total = staging.good_rows()
     done = 0
-    with write_transaction(db):  # raising inside rolls everything back
-        marks = message_marks(db)
+    with write_transaction(ctx.store.db):
         for ref, records in staging.alerts():
             rows = [_row(r) for r in records]
             _import_alert(ctx, ref, rows)
@@ -456,20 +475,94 @@ def _apply(ctx: _Import, staging: Staging, dry_run: bool,
                 break
         if ctx.problems:
             raise ctx.problems.refusal()
-        discard_messages_since(db, marks)
-        result = ctx.result
+
+
+def _apply_in_chunks(ctx: _Import, staging: Staging,
+                     progress: Callable[[int, int | None], None] | None) -> None:
+    """Pass three, on the store: the rehearsed rows again, a chunk of whole alerts per short
+    transaction (``usecases.import_runs``), then the event that says the import is done.
+
+    Counts come from this pass; warnings from the rehearsal (the same rows give the same
+    warnings, and the person has already been told them). A chunk the store now refuses
+    (it changed since the rehearsal) rolls back every chunk before it, by the import id.
+    """
+    rehearsed = ctx.result
+    ctx.result = ImportResult(import_id=rehearsed.import_id, rows=rehearsed.rows)
+    ctx.on_warning = None
+    ctx.staff.clear()
+    db = ctx.store.db
+    total = staging.good_rows()
+    done = number = 0
+    try:
+        for chunk in _chunks(staging):
+            number += 1
+            with write_transaction(db):
+                marks, messages = high_water(db), message_marks(db)
+                for ref, rows in chunk:
+                    _import_alert(ctx, ref, rows)
+                if ctx.problems:
+                    raise ctx.problems.refusal()
+                discard_messages_since(db, messages)
+                span, alerts, children = created_since(db, marks)
+                rows_done = sum(len(rows) for _, rows in chunk)
+                append_event(
+                    db, kind=CHUNK_KIND, occurred_on=ctx.as_of or ctx.latest or EARLIEST_DATE,
+                    actor_id=ctx.actor_id, actor_role="admin",
+                    data=chunk_data(ctx.result.import_id, ctx.file_name, number, rows_done,
+                                    span, alerts, children),
+                    reason=f"Part {number} of the import of {ctx.file_name}: {rows_done:,} rows.")
+            done += rows_done
+            if progress is not None:
+                progress(done, total)
+            let_others_in()
+    except ImportRefused as refused:
+        _roll_back_after(ctx, refused)
+    except BaseException:
+        _roll_back_after(ctx, None)
+        raise
+    result = ctx.result
+    result.warnings, result.warning_counts = rehearsed.warnings, rehearsed.warning_counts
+    result.rolled_back = rehearsed.rolled_back
+    with write_transaction(db):
         append_event(
-            db, kind="events_imported", occurred_on=ctx.as_of or ctx.latest or EARLIEST_DATE,
+            db, kind=DONE_KIND, occurred_on=ctx.as_of or ctx.latest or EARLIEST_DATE,
             actor_id=ctx.actor_id, actor_role="admin",
             data={"import_id": result.import_id, "file": ctx.file_name, "rows": result.rows,
                   "alerts": result.alerts, "events": result.events, "derived": result.derived,
-                  "children_created": len(result.children_created),
+                  "children_created": len(result.children_created), "chunks": number,
                   "warnings": dict(result.warning_counts)},
             reason=f"Alert histories imported from {ctx.file_name}: {result.rows:,} rows, "
                    f"{result.alerts:,} alerts, {result.events:,} events; "
                    f"{result.warnings_total:,} warnings.")
-        if dry_run:
-            raise _DryRun
+
+
+def _chunks(staging: Staging) -> Iterator[list[tuple[str, list[Row]]]]:
+    """Whole alerts, about CHUNK_ROWS rows at a time (an alert longer than that alone)."""
+    chunk: list[tuple[str, list[Row]]] = []
+    size = 0
+    for ref, records in staging.alerts():
+        rows = [_row(r) for r in records]
+        if chunk and size + len(rows) > CHUNK_ROWS:
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((ref, rows))
+        size += len(rows)
+    if chunk:
+        yield chunk
+
+
+def _roll_back_after(ctx: _Import, refused: ImportRefused | None) -> None:
+    """A chunk failed: undo the chunks already written, then say why, plainly."""
+    undone = roll_back_unfinished(ctx.store, as_of=ctx.as_of or EARLIEST_DATE,
+                                  actor_id=ctx.actor_id, import_id=ctx.result.import_id,
+                                  why="the store changed while it ran." if refused else
+                                  "it stopped with an error.")
+    if refused is not None:
+        raise ImportRefused(
+            refused.problems, refused.more,
+            head="Nothing was imported: the store changed while the file was being imported"
+                 + (", and what was already written has been rolled back" if undone else "")
+                 + ". Check these and import again.") from None
 
 
 def _row(record: dict) -> Row:
@@ -644,7 +737,10 @@ def _create_child(ctx: _Import, row: Row, track: str) -> int:
                             social_worker_id=None, reviewer_id=None)
     append_event(db, kind="child_added", occurred_on=row.date, actor_role="admin",
                  actor_id=ctx.actor_id, child_id=child_id,
-                 data={"import_id": ctx.result.import_id, "import_line": row.line},
+                 data={"import_id": ctx.result.import_id, "import_line": row.line,
+                       "case_ref": row.child, "name": row.child, "date_of_birth": None,
+                       "legal_status": TRACK_STATUS[track], "team_id": None,
+                       "social_worker_id": None, "reviewer_id": None},
                  reason=f"Child {row.child} added by an import of alert histories (line "
                         f"{row.line}); name and details to be completed.")
     return child_id
@@ -717,6 +813,7 @@ def save_map(store: Store, user: SignedInUser, column_map: ColumnMap, *,
         set_setting(store.db, MAP_SETTING, column_map.to_yaml())
         append_event(store.db, kind="import_map_saved", occurred_on=as_of,
                      actor_id=user.staff_id, actor_role="admin",
+                     data={"yaml": column_map.to_yaml()},
                      reason=f"{user.name} saved the column mapping for importing alert "
                             "histories.")
 

@@ -670,7 +670,7 @@ def _apply(store: Store, plan: PeopleImport, as_of: dt.date, user: SignedInUser 
     for team in plan.teams_added:
         team_id = insert_team(db, team.name)
         event("team_added", f"Team {team.name} added by {source} (teams, line {team.line}).",
-              {"team_id": team_id, "name": team.name})
+              {"team_id": team_id, "name": team.name, "service": None})
         tick()
     world = _world(store)
     ids = {email: s["id"] for email, s in world.staff.items()}
@@ -684,14 +684,20 @@ def _apply(store: Store, plan: PeopleImport, as_of: dt.date, user: SignedInUser 
         if not person.active:
             update_staff(db, staff_id, active=0)
         ids[person.email] = staff_id
+    # Each event after every row is in, so it can name a line manager added later in the
+    # file: it carries the whole row (the staff table is a projection of the log).
+    for person in plan.staff_added:
+        manager = ids[person.manager] if person.manager else None
+        if manager is not None:
+            update_staff(db, ids[person.email], line_manager_id=manager)
         event("staff_added", f"{person.name} added as {role_name(person.role)} by {source} "
                              f"(staff, line {person.line}); no password (single sign-on, or "
                              "one set by an administrator).",
-              {"staff_id": staff_id, "role": person.role, "team_id": team_id_of(person.team)})
+              {"staff_id": ids[person.email], "role": person.role,
+               "team_id": team_id_of(person.team), "name": person.name,
+               "email": person.email, "line_manager_id": manager,
+               "active": 1 if person.active else 0})
         tick()
-    for person in plan.staff_added:
-        if person.manager:
-            update_staff(db, ids[person.email], line_manager_id=ids[person.manager])
     for person, change in plan.staff_changed:
         values: dict[str, object] = {"name": person.name, "role": person.role}
         if "team" in person.given:
@@ -703,7 +709,7 @@ def _apply(store: Store, plan: PeopleImport, as_of: dt.date, user: SignedInUser 
         update_staff(db, ids[person.email], **values)
         event("staff_changed", f"{person.name}'s details changed by {source} (staff, line "
                                f"{person.line}): " + _words(change) + ".",
-              {"staff_id": ids[person.email], "changes": change.fields})
+              {"staff_id": ids[person.email], "changes": change.fields, "values": values})
         tick()
     for child in plan.children_added:
         child_id = insert_child(
@@ -713,7 +719,12 @@ def _apply(store: Store, plan: PeopleImport, as_of: dt.date, user: SignedInUser 
             reviewer_id=ids.get(child.reviewer or ""))
         event("child_added", f"Child {child.case_ref} added by {source} (children, line "
                              f"{child.line}).",
-              {"case_ref": child.case_ref}, child_id=child_id)
+              {"case_ref": child.case_ref, "name": child.name,
+               "date_of_birth": (child.date_of_birth.isoformat() if child.date_of_birth
+                                 else None),
+               "legal_status": child.legal_status, "team_id": team_id_of(child.team),
+               "social_worker_id": ids.get(child.social_worker or ""),
+               "reviewer_id": ids.get(child.reviewer or "")}, child_id=child_id)
         tick()
     names = {email: s["name"] for email, s in world.staff.items()}
     names.update({p.email: p.name for p in plan.staff_added})
@@ -731,18 +742,26 @@ def _apply(store: Store, plan: PeopleImport, as_of: dt.date, user: SignedInUser 
             values["reviewer_id"] = ids.get(child.reviewer or "")
         update_child(db, child_id, **values)
         where = f"(children, line {child.line})"
-        for key, kind, word in (("reviewer", "reviewer_changed", "Reviewer"),
-                                ("social worker", "social_worker_changed", "Social worker")):
+        # each event carries the columns it set ("values"): the children table is a
+        # projection of the log
+        for key, kind, word, column in (
+                ("reviewer", "reviewer_changed", "Reviewer", "reviewer_id"),
+                ("social worker", "social_worker_changed", "Social worker", "social_worker_id")):
             if key in change.fields:
                 old, new = change.fields[key]
                 event(kind, f"{word} changed from {names.get(old, old) or 'nobody'} to "
                             f"{names.get(new, new) or 'nobody'} by {source} {where}.",
-                      {"from": old, "to": new}, child_id=child_id)
+                      {"from": old, "to": new, "values": {column: values[column]}},
+                      child_id=child_id)
         rest = {k: v for k, v in change.fields.items() if k not in ("reviewer", "social worker")}
         if rest:
             event("child_changed", f"Child's details changed by {source} {where}: "
                                    + _words(Change("children", child.line, child.case_ref, rest))
-                                   + ".", {"changes": rest}, child_id=child_id)
+                                   + ".",
+                  {"changes": rest,
+                   "values": {k: v for k, v in values.items()
+                              if k not in ("reviewer_id", "social_worker_id")}},
+                  child_id=child_id)
         tick()
     counts = plan.counts()
     event("people_imported", f"Teams, staff and children imported from {plan.file_name}: "

@@ -47,6 +47,7 @@ from rules.permanence_rules import (
 from rules.roles import role_name
 from usecases.access import children_for_action, require_act_on_child, require_view_child
 from usecases.accounts import SignedInUser
+from usecases.alerts import OnCommitted
 from usecases.errors import UserError
 from usecases.notifications import base_url, tell
 from usecases.recipients import people_for_role, reviewer_of
@@ -57,6 +58,7 @@ from usecases.store import Store
 PLACEMENT_ROLES: tuple[str, ...] = (
     "social_worker", "practice_manager", "team_manager", "operations_manager", "service_manager",
 )
+
 
 FIELDS: tuple[str, ...] = ("placed_with_parents_since", "permanence_plan",
                            "permanence_decision_on", "permanence_placed_on")
@@ -356,26 +358,35 @@ def _record(store: Store, child: Mapping, event: NewEvent) -> dict:
     }
 
 
-def sweep_permanence(store: Store, as_of: dt.date, batch_size: int = 500) -> list[dict]:
+def sweep_permanence(store: Store, as_of: dt.date, batch_size: int = 500,
+                     on_committed: OnCommitted | None = None) -> list[dict]:
     """Make every permanence referral due by ``as_of``; returns those this run wrote.
 
     Nothing at all under a policy without ``permanence``. Idempotent: each referral has a
     dedupe key per child, reason and period, so a sweep run daily, twice, late or from two
     processes at once writes (and tells) each referral once, dated the day it fell due.
+
+    Children are swept ``batch_size`` to a transaction, each batch whole (a referral and its
+    messages together), so the write lock is held briefly; ``on_committed`` is given each
+    batch's referrals as soon as it commits, so a sweep stopped halfway has said all it wrote.
     """
     if store.policy.permanence is None:
         return []
     written: list[dict] = []
     ids = permanence_candidates(store.db)
     for start in range(0, len(ids), batch_size):
+        batch: list[dict] = []
         with write_transaction(store.db):
-            logged = referral_keys(store.db)
+            logged = referral_keys(store.db)  # re-read: another process may have referred
             for child_id in ids[start:start + batch_size]:
                 child = placement_by_id(store.db, child_id)
                 if child is None:
                     continue
-                written.extend(_record(store, child, e)
-                               for e, _ in _refer(store, child, as_of, logged))
+                batch.extend(_record(store, child, e)
+                             for e, _ in _refer(store, child, as_of, logged))
+        written.extend(batch)
+        if on_committed is not None and batch:  # committed: say so before the next batch
+            on_committed(batch)
     return written
 
 

@@ -336,7 +336,7 @@ def ensure_versions(db: sqlite_utils.Database) -> None:
         if policy_id is None or policy_id not in preset_ids():
             return
         created = get_setting(db, CREATED_ON)
-        first = db.execute("SELECT min(occurred_on) FROM events").fetchone()[0]
+        first = db.execute("SELECT min(occurred_on) FROM live_events").fetchone()[0]
         day = dt.date.fromisoformat(created or first or EARLIEST_EFFECTIVE.isoformat())
         record_first_version(
             db, policy_id=policy_id, text=preset_text(policy_id), created_on=day,
@@ -449,7 +449,9 @@ def apply_policy_version(
             store.db, kind=ADOPTED, occurred_on=as_of, actor_id=actor_id, actor_role=actor_role,
             data={"policy_id": policy.id, "version": number, "previous_version": latest.version,
                   "effective_from": effective_from.isoformat(), "adopted_by": adopted_by,
-                  "file": file_name},
+                  "file": file_name,
+                  # the version whole: the policy_versions table is this event's projection
+                  "yaml": kept, "version_reason": reason.strip()},
             reason=(f"Version {number} of policy {policy.id} adopted by {adopted_by}, taking "
                     f"effect on {effective_from.isoformat()}: {reason.strip()}"),
             policy_id=policy.id, policy_version=number)

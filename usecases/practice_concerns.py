@@ -58,6 +58,7 @@ from rules.policy import Policy, PracticeConcerns
 from rules.roles import role_name
 from usecases.access import child_ties, children_for_action, require_act_on_child
 from usecases.accounts import SignedInUser
+from usecases.alerts import OnCommitted
 from usecases.errors import UserError
 from usecases.notifications import base_url, tell
 from usecases.store import Store
@@ -214,8 +215,10 @@ def refer_concern(
                   f"({working_days_phrase(rule.respond_days)}, {store.policy.id}).")
         event = NewEvent(kind=REFERRED_KIND, on=on, reason=reason, actor_id=actor_id,
                          actor_role=actor_role,
+                         # the child named goes in the data only (the row needs it), never
+                         # in the event's child_id: the concern is not on the chronology
                          data={"concern_id": concern_id, "about_id": about["id"],
-                               "due": due.isoformat(), "concern": text})
+                               "due": due.isoformat(), "concern": text, "child_id": child_id})
         event_id = _append(store, event)
         assert event_id is not None  # a person's event has no dedupe key: always written
         to = _without(active_staff_with_role(store.db, rule.to),
@@ -299,25 +302,34 @@ def _record(store: Store, row: Mapping, event: NewEvent) -> dict:
     }
 
 
-def sweep_concerns(store: Store, as_of: dt.date, batch_size: int = 500) -> list[dict]:
+def sweep_concerns(store: Store, as_of: dt.date, batch_size: int = 500,
+                   on_committed: OnCommitted | None = None) -> list[dict]:
     """Escalate every concern left unanswered past its due date, up to ``as_of``.
 
     Nothing under a policy without ``practice_concerns``. Idempotent: each concern is
     re-read inside the write transaction and its escalation has a unique key, so a sweep
     run twice, late or from two processes at once escalates (and tells) once, dated the
     first working day after the due date.
+
+    Concerns are swept ``batch_size`` to a transaction, each batch whole (an escalation and
+    its messages together); ``on_committed`` is given each batch's escalations as soon as it
+    commits, so a sweep stopped halfway has said all it wrote.
     """
     if store.policy.practice_concerns is None:
         return []
     written: list[dict] = []
     ids = concern_ids_to_check(store.db, as_of)
     for start in range(0, len(ids), batch_size):
+        batch: list[dict] = []
         with write_transaction(store.db):
             for concern_id in ids[start:start + batch_size]:
                 row = concern_by_id(store.db, concern_id)
                 if row is None or row["status"] != OPEN:
                     continue
-                written.extend(_record(store, row, e) for e, _ in _advance(store, row, as_of))
+                batch.extend(_record(store, row, e) for e, _ in _advance(store, row, as_of))
+        written.extend(batch)
+        if on_committed is not None and batch:  # committed: say so before the next batch
+            on_committed(batch)
     return written
 
 

@@ -14,6 +14,7 @@ from db.events import append_event
 from db.schema import MIGRATIONS, migrate
 from db.settings import CREATED_ON, POLICY_ID, get_setting, set_setting
 from rules.policy import Policy, load_preset, preset_path
+from rules.policy_yaml import with_version
 from rules.working_days import WorkingCalendar, calendar_for
 from usecases.errors import UserError
 from usecases.policy_versions import (
@@ -92,7 +93,11 @@ def create_store(
                 kind="store_created",
                 occurred_on=as_of,
                 actor_role="admin",
-                data={"policy_id": policy.id, "policy_version": 1},
+                # version 1 whole (the YAML as kept, who adopted it and why): the log is
+                # the record, and the policy_versions table only its projection
+                data={"policy_id": policy.id, "policy_version": 1,
+                      "yaml": with_version(text, 1), "adopted_by": adopted_by,
+                      "version_reason": f"Created from {source}."},
                 reason=f"Store created under policy {policy.id} version 1, from {source}.",
             )
             record_first_version(db, policy_id=policy.id, text=text, created_on=as_of,

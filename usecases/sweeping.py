@@ -17,25 +17,21 @@ from usecases.store import Store
 
 def sweep_all(store: Store, as_of: dt.date,
               on_committed: OnCommitted | None = None) -> list[dict]:
-    """Every derived event up to ``as_of``: alerts, then reviews, then digests. Idempotent.
+    """Every derived event up to ``as_of``: alerts, reviews, permanence, concerns, digests.
 
-    First the version of the policy in force on ``as_of`` is recorded as the store's (a
-    version adopted ahead of its date comes into force on the first sweep on or after it);
-    each alert still runs under the version it started under.
+    Idempotent: each sweep's events and messages carry dedupe keys. First the version of
+    the policy in force on ``as_of`` is recorded as the store's (a version adopted ahead of
+    its date comes into force on the first sweep on or after it); each alert still runs
+    under the version it started under.
 
     ``on_committed`` is given events as soon as they are committed, so that what a sweep
-    has written is known even if it is stopped before the end: the alerts' a batch at a
-    time, the reviews' likewise, then each later sweep's (permanence, concerns, digests) when
-    it is done.
+    has written is known even if it is stopped before the end: every sweep (alerts,
+    reviews, permanence, concerns, digests) commits in short batches and reports each
+    batch as it commits.
     The list returned is all of them, in the same order."""
     store = refresh_policy_in_force(store, as_of)
-
-    def done(records: list[dict]) -> list[dict]:
-        if on_committed is not None and records:
-            on_committed(records)
-        return records
-
     return [*sweep_alerts(store, as_of, on_committed=on_committed),
             *sweep_reviews(store, as_of, on_committed=on_committed),
-            *done(sweep_permanence(store, as_of)),
-            *done(sweep_concerns(store, as_of)), *done(send_monthly_digests(store, as_of))]
+            *sweep_permanence(store, as_of, on_committed=on_committed),
+            *sweep_concerns(store, as_of, on_committed=on_committed),
+            *send_monthly_digests(store, as_of, on_committed=on_committed)]

@@ -405,7 +405,7 @@ def _logged(db: Any, ids: Sequence[int], end: dt.date) -> dict[int, list[_Logged
     marks = ", ".join("?" for _ in ids)
     rows = db.execute(
         "SELECT alert_id, occurred_on, kind, actor_role, actor_id, data, rule, policy_version "
-        f"FROM events WHERE alert_id IN ({marks}) AND occurred_on <= ? "
+        f"FROM live_events WHERE alert_id IN ({marks}) AND occurred_on <= ? "
         "ORDER BY alert_id, occurred_on, id", [*ids, end.isoformat()]).fetchall()
     for alert_id, on, kind, role, actor_id, data, rule, version in rows:
         found[alert_id].append(_Logged(dt.date.fromisoformat(on), kind, role or "", actor_id,

@@ -30,12 +30,15 @@ class ImportRefused(UserError):
     """The file has problems; ``problems`` lists every one (up to :data:`MAX_PROBLEMS`).
     Nothing was imported."""
 
-    def __init__(self, problems: list[Problem], more: bool = False) -> None:
+    def __init__(self, problems: list[Problem], more: bool = False, *,
+                 head: str = "") -> None:
         self.problems = problems
         self.more = more
         noun = "problem" if len(problems) == 1 else "problems"
         lines = "\n".join(str(p) for p in problems)
-        if more:
+        if head:
+            pass
+        elif more:
             head = (f"Nothing was imported: the file has at least {len(problems)} problems; "
                     f"the first {len(problems)} are listed. Correct them and try again.")
         else:
