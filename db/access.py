@@ -85,19 +85,24 @@ def levels_reached(db: sqlite_utils.Database, alert_id: int) -> list[str]:
 def alerts_reaching(
     db: sqlite_utils.Database, levels: dict[str, set[str]]
 ) -> list[dict]:
-    """Alerts that reached any of these levels ({track: {level, ...}}), with their child."""
+    """Alerts that reached any of these levels ({track: {level, ...}}), with their child and
+    its social worker and reviewer (from ``alert_levels_reached``, kept as events are
+    written: not the log's JSON, alert by alert)."""
     found: dict[int, dict] = {}
     for track, wanted in levels.items():
         if not wanted:
             continue
         marks = ",".join("?" * len(wanted))
-        for row in db.query(
-            f"""SELECT DISTINCT a.id, a.ref, a.child_id, a.track, a.level, a.awaiting, a.status
-                FROM live_events e JOIN alerts a ON a.id = e.alert_id
-                WHERE e.kind IN ('raised', 'escalated') AND a.track = ?
-                  AND json_extract(e.data, '$.level') IN ({marks})""",
-                [track, *sorted(wanted)]):
-            found[row["id"]] = row
+        cursor = db.execute(
+            f"""SELECT DISTINCT a.id, a.ref, a.child_id, a.track, a.level, a.awaiting, a.status,
+                       c.social_worker_id, c.reviewer_id
+                FROM alert_levels_reached r JOIN alerts a ON a.id = r.alert_id
+                JOIN children c ON c.id = a.child_id
+                WHERE a.track = ? AND r.level IN ({marks})""",
+            [track, *sorted(wanted)])
+        names = [d[0] for d in cursor.description]
+        for values in cursor:  # tens of thousands of rows: plain tuples, zipped once each
+            found[values[0]] = dict(zip(names, values, strict=True))
     return list(found.values())
 
 

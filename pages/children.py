@@ -8,6 +8,7 @@ import streamlit as st
 from ui.auth import require_user
 from ui.context import current_store, or_stop
 from ui.format import uk_date
+from ui.paging import paged
 from ui.widgets import RAG_WORDS, link_to_child
 from usecases.children import STATUS_WORDS, children_for
 
@@ -24,11 +25,14 @@ if search:
                 or needle in c["case_ref"].lower()]
 if not children:
     st.write("No children to show." if not search else f"No child matches '{search}'.")
+if search != st.session_state.get("children_search_was"):  # a new search: its first page
+    st.session_state["children_search_was"] = search
+    st.session_state["children_page"] = 1
 header = st.columns([3, 2, 2, 2, 1])
 for col, text in zip(header, ("Child", "Status", "Last review", "Judgement", "Open alerts"),
                      strict=True):
     col.markdown(f"**{text}**")
-for child in children:
+for child in paged(children, "children_page", "children"):
     cols = st.columns([3, 2, 2, 2, 1])
     with cols[0]:
         link_to_child(child["case_ref"], f"{child['name']} ({child['case_ref']})")

@@ -159,7 +159,8 @@ outstanding_table = Table(
 st.dataframe(display_rows(Table(outstanding_table.title, outstanding_table.columns,
                                 outstanding_table.rows[:SHOWN])),
              hide_index=True, width="stretch")
-st.download_button("Download all outstanding alerts (CSV)", table_csv(outstanding_table),
+st.download_button("Download all outstanding alerts (CSV)",
+                   lambda: table_csv(outstanding_table),  # made when asked for
                    file_name="outstanding.csv", mime="text/csv", key="csv_outstanding")
 
 # -- reviews -----------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from ui.context import current_store, now_utc, today
 from ui.date_text import NotADate, read_date
 from ui.format import plural
 from ui.forms import FormRound, form_round, show_saved
+from ui.paging import paged
 from ui.text import as_typed
 from ui.widgets import date_field, link_to_alert, link_to_child
 from usecases.alert_forms import OUTCOME_LABELS, FormInvalid, act_from_form, saved_summary
@@ -193,5 +194,5 @@ if rows:
               help="Tick the rows you have read, then acknowledge them all at once.",
               on_click=_request, args=("acknowledge", "", ack))
 
-for row in rows:
+for row in paged(rows, "inbox_page_everyone" if everyone else "inbox_page", "items"):
     show_row(row, ack)

@@ -42,7 +42,8 @@ else:
     cols[1].caption(f"April {year} to March {year + 1}")
     tables, name = annual(store, year, as_of, user=user), f"annual-{year}-{year + 1}"
 
-st.download_button("Download as Excel (a sheet per table)", workbook_bytes(tables),
+# files are made when asked for (a callable), not on every drawing of the page
+st.download_button("Download as Excel (a sheet per table)", lambda: workbook_bytes(tables),
                    file_name=f"{name}.xlsx", key="report_xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 for n, table in enumerate(tables):
@@ -51,5 +52,5 @@ for n, table in enumerate(tables):
         st.dataframe(display_rows(table), hide_index=True, width="stretch")
     else:
         st.write("Nothing to report for this period.")
-    st.download_button(f"Download '{table.title}' as CSV", table_csv(table),
+    st.download_button(f"Download '{table.title}' as CSV", lambda t=table: table_csv(t),
                        file_name=f"{name}-{n + 1}.csv", mime="text/csv", key=f"report_csv_{n}")

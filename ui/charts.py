@@ -134,6 +134,6 @@ def chart_and_table(key: str, chart: alt.Chart, table: Table, *, selectable: boo
             event = None
     with right:
         st.dataframe(display_rows(table), hide_index=True, width="stretch", height=260)
-        st.download_button("Download these numbers (CSV)", table_csv(table),
+        st.download_button("Download these numbers (CSV)", lambda: table_csv(table),
                            file_name=f"{key}.csv", mime="text/csv", key=f"csv_{key}")
     return event

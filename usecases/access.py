@@ -57,7 +57,7 @@ from rules.roles import role_name
 from usecases import audit
 from usecases.accounts import SignedInUser
 from usecases.errors import UserError
-from usecases.recipients import people_for_role
+from usecases.recipients import people_for_role, people_for_role_of
 from usecases.store import Store
 
 ADMIN = "admin"
@@ -350,15 +350,26 @@ def _sent_to(store: Store, user: SignedInUser, alert: _Alert, cache: dict | None
 
 
 def _alerts_sent_to_user(store: Store, user: SignedInUser) -> list[dict]:
-    """Every alert addressed or copied to this person at a level it reached."""
+    """Every alert addressed or copied to this person at a level it reached.
+
+    Whom a role means for a child depends only on the child's social worker and reviewer
+    (``usecases.recipients``), so it is worked out once per such pair, not per alert: a
+    head of service's ten years of alerts share a few hundred pairs."""
     if user.role == ADMIN:
         return []
     levels = _levels_for_role(store.policy, user.role)
     if not levels:
         return []
-    cache: dict[int, bool] = {}
-    return [row for row in alerts_reaching(store.db, levels)
-            if _is_person_for(store, user, row["child_id"], cache)]
+    cache: dict[tuple[int | None, int | None], bool] = {}
+
+    def person_for(row: dict) -> bool:
+        key = (row["social_worker_id"], row["reviewer_id"])
+        if key not in cache:
+            cache[key] = any(p["id"] == user.staff_id
+                             for p in people_for_role_of(store, row, user.role))
+        return cache[key]
+
+    return [row for row in alerts_reaching(store.db, levels) if person_for(row)]
 
 
 # -- decisions: children -----------------------------------------------------------------------
@@ -782,8 +793,9 @@ def child_ties(store: Store, user: SignedInUser) -> dict[int, set[str]]:
         ties = {child_id: set(everyone) for child_id in all_child_ids(store.db)}
     for child_id, found in children_linked(store.db, user.staff_id).items():
         ties.setdefault(child_id, set()).update(found)
-    for row in _alerts_sent_to_user(store, user):
-        ties.setdefault(row["child_id"], set()).add(SENT_TIE)
+    if not everyone:  # someone who sees every child whole gains nothing from the alerts sent
+        for row in _alerts_sent_to_user(store, user):
+            ties.setdefault(row["child_id"], set()).add(SENT_TIE)
     if user.role == BUSINESS_SUPPORT and user.team_id is not None:
         for child_id in children_of_team(store.db, user.team_id):
             ties.setdefault(child_id, set()).add(TEAM_TIE)

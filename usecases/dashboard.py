@@ -206,7 +206,7 @@ def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month") ->
     out.resolution = _resolution(store, q.resolved_spans(db, f, as_of))
     out.over_cap = [{**r, "track_label": track_label(store, r["track"])}
                     for r in _with_period(q.over_the_cap(db, f, as_of))]
-    out.outstanding = [_outstanding_row(store, r, as_of) for r in q.outstanding(db, f, as_of)]
+    out.outstanding = outstanding(store, f, as_of)
     out.rag = [{**r, "judgement": RAG_WORDS.get(r["rag"], r["rag"])}
                for r in _with_period(q.rag_by_period(db, f, period))]
     out.rag_totals = sorted(
@@ -218,6 +218,12 @@ def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month") ->
     out.cafcass = _with_period(q.events_by_month(db, f, "cafcass_referral"))
     out.late_changes = _with_period(q.late_changes(db, f))
     return out
+
+
+def outstanding(store: Store, f: q.Filter, as_of: dt.date) -> list[dict]:
+    """The alerts open on ``as_of``, overdue first, in words: the dashboard's list and the
+    monthly report's, which needs nothing else of the figures."""
+    return [_outstanding_row(store, r, as_of) for r in q.outstanding(store.db, f, as_of)]
 
 
 def _sum_by(rows: list[dict], keys: tuple[str, ...], value: str) -> list[dict]:

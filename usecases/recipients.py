@@ -8,6 +8,9 @@ with that role told, so a message is never lost for want of a tidy staff list.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from db.recipients import (
     active_staff_with_role,
     child_people,
@@ -20,8 +23,14 @@ REVIEWERS = ("iro", "cp_chair")
 
 
 def people_for_role(store: Store, child_id: int, role: str) -> list[dict]:
+    return people_for_role_of(store, child_people(store.db, child_id), role)
+
+
+def people_for_role_of(store: Store, child: Mapping[str, Any], role: str) -> list[dict]:
+    """The same for a child row already read (with ``social_worker_id`` and
+    ``reviewer_id``): the answer depends on those two alone, so callers going through many
+    children can ask once per pair."""
     db = store.db
-    child = child_people(db, child_id)
     if role in REVIEWERS and child["reviewer_id"]:
         reviewer = staff_by_id(db, child["reviewer_id"])
         if reviewer and reviewer["role"] == role:

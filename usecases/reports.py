@@ -35,7 +35,7 @@ from rules.review_questions import answers_by_label
 from rules.review_rules import REVIEW_NAMES
 from usecases.access import only_visible_children
 from usecases.accounts import SignedInUser
-from usecases.dashboard import figures, quarter_label, themes_of, visible_to
+from usecases.dashboard import figures, outstanding, quarter_label, themes_of, visible_to
 from usecases.report_files import Table
 from usecases.store import Store
 
@@ -93,13 +93,12 @@ def monthly(store: Store, year: int, month: int, as_of: dt.date | None = None,
     holds only those ``user`` may see, the counts by stage all."""
     end = month_end(year, month)
     day = _until(end, as_of)
-    fig = figures(store, q.Filter(dt.date(1970, 1, 1), day), day)
-    listed = fig.outstanding if user is None else visible_to(store, user, fig.outstanding,
-                                                             "alert")
+    open_then = outstanding(store, q.Filter(dt.date(1970, 1, 1), day), day)
+    listed = open_then if user is None else visible_to(store, user, open_then, "alert")
     rows = tuple((r["alert"], r["child"], r["team"], r["track"], r["stage"], r["waiting_for"],
                   r["due"], "Yes" if r["overdue"] else "No") for r in listed)
-    order = {(r["track"], r["stage"]): (r["track_order"], r["order"]) for r in fig.outstanding}
-    by_stage = Counter((r["track"], r["stage"], r["waiting_for"]) for r in fig.outstanding)
+    order = {(r["track"], r["stage"]): (r["track_order"], r["order"]) for r in open_then}
+    by_stage = Counter((r["track"], r["stage"], r["waiting_for"]) for r in open_then)
     answers = review_answers(store, f"Review answers {end:%b %Y}", dt.date(year, month, 1), day,
                              user)
     return [
