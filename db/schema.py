@@ -425,6 +425,13 @@ def m013_dashboard_facts_and_indexes(db: sqlite_utils.Database) -> None:
     )
     refill(db)
 
+
+@MIGRATIONS()
+def m014_unread_notifications_index(db: sqlite_utils.Database) -> None:
+    """The unread notifications, few next to years of read ones: the inbox starts there."""
+    _run(db, "CREATE INDEX idx_notifications_unread ON notifications(staff_id, event_id) "
+             "WHERE read_at IS NULL")
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events

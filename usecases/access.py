@@ -812,7 +812,7 @@ def visible_children(store: Store, user: SignedInUser, *, only: set[str] | None 
     if not ties:
         return []
     rows = []
-    for row in children_list(store.db):
+    for row in children_list(store.db, ids=ties):
         found = ties.get(row["id"])
         if not found or (only is not None and not found & only):
             continue
