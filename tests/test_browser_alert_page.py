@@ -107,7 +107,8 @@ def test_the_conversation_on_the_alert_page(site):
     _save_three_times(manager)
     _saved(manager, r"^Saved\. Service Manager upheld", "manager-response")
     assert _events(store, ref) == before + 1  # one response, however many clicks
-    expect(manager.get_by_label("Your response in writing")).to_have_count(0)  # cleared
+    expect(manager.get_by_label("Your response in writing")).to_have_count(
+        0, timeout=WAIT)  # cleared
     screenshot(manager, "alert-page-03-manager-saved")
 
     # -- the IRO reads exactly those words under "Latest response", and decides ---------------
