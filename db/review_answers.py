@@ -29,3 +29,14 @@ def reviews_held_between(
            WHERE r.held_on BETWEEN ? AND ?
            ORDER BY r.held_on, r.id""",
         [start.isoformat(), end.isoformat()]))
+
+
+def any_asked_between(db: sqlite_utils.Database, start: dt.date, end: dt.date) -> bool:
+    """Whether any review held from ``start`` to ``end`` was asked the procedure's own
+    questions (its form kept them): when none was, and the policy asks none, a report has
+    no answers table, and a year of reviews need not be read to find that out."""
+    return bool(db.execute(
+        """SELECT EXISTS (SELECT 1 FROM reviews
+                          WHERE held_on BETWEEN ? AND ? AND json_valid(data)
+                            AND json_array_length(data, '$.questions') > 0)""",
+        [start.isoformat(), end.isoformat()]).fetchone()[0])
