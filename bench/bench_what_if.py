@@ -32,16 +32,14 @@ import resource
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.benchmark_store import append_chained  # noqa: E402
 from db.connection import write_transaction  # noqa: E402
-from db.integrity import HASHED_COLUMNS, event_hash, next_link  # noqa: E402
 from rules import alert_rules  # noqa: E402
 from rules.alert_rules import advance, decide_command, fold  # noqa: E402
 from rules.alert_state import INFORMAL, REVIEWER, AlertState  # noqa: E402
@@ -62,8 +60,6 @@ EVENT_COLUMNS = ("occurred_on", "kind", "actor_role", "child_id", "alert_id", "d
                  "rule", "policy_id", "policy_version", "dedupe_key")
 #: What an event column holds when the bench does not say: the schema's defaults, written
 #: out, as the hash is taken over the values stored.
-EVENT_DEFAULTS: dict[str, Any] = {**dict.fromkeys(HASHED_COLUMNS), "data": "{}", "reason": ""}
-CHAIN_COLUMNS = (*HASHED_COLUMNS, "prev_hash", "hash")
 
 
 # -- building the store --------------------------------------------------------------------------
@@ -145,33 +141,6 @@ def _walk_many(numbers: range) -> list[tuple[int, dict, list[tuple]]]:
                                             json.dumps(e.data, sort_keys=True), e.reason)
                                            for e in events]))
     return found
-
-
-def append_chained(db, events: Iterable[dict[str, Any]], chunk: int = 10_000) -> int:
-    """Append ``events`` to the log inside the caller's write transaction, each with the
-    next id and its hash over the one before (``db.integrity``), as ``append_event`` does.
-
-    Not ``append_event`` itself: a dedupe look-up and a read of the chain's end for each of
-    hundreds of thousands of events would make building the store much slower. Values
-    must be of the type SQLite stores (text dates, integer ids), since the hash is of those.
-    Returns how many were written."""
-    link = next_link(db)
-    event_id, prev, written, rows = link.id, link.prev_hash, 0, []
-    for values in events:
-        row = {**EVENT_DEFAULTS, **values, "id": event_id, "prev_hash": prev}
-        row["hash"] = prev = event_hash(row, prev)
-        rows.append([row[c] for c in CHAIN_COLUMNS])
-        event_id += 1
-        if len(rows) >= chunk:
-            written += _insert_events(db, rows)
-            rows = []
-    return written + _insert_events(db, rows)
-
-
-def _insert_events(db, rows: list[list[Any]]) -> int:
-    db.conn.executemany(f"INSERT INTO events ({', '.join(CHAIN_COLUMNS)}) "
-                        f"VALUES ({', '.join('?' for _ in CHAIN_COLUMNS)})", rows)
-    return len(rows)
 
 
 def build(path: Path, n_alerts: int, workers: int) -> None:

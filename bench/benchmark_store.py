@@ -567,8 +567,8 @@ class _Builder:
             resolution_sought="The plan put back on track before the next review."
             if worried else "")
         if policy.questions_for(kind):
-            raise NotImplementedError("The benchmark store answers no review questions: "
-                                      f"choose a policy without them (not {policy.id}).")
+            raise SystemExit("The benchmark store answers no review questions: "
+                             f"choose a policy without them (not {policy.id}).")
         due = reply_due(policy, cal, recorded)
         of = f"the {MEETING_WORDS[kind]} of {uk_date(held)}"
         reviewer_role = self.staff[child.reviewer_id]["role"]
