@@ -81,11 +81,15 @@ def test_a_council_identity_signs_in_and_lands_on_the_page_it_asked_for(site):
     page.get_by_role("button", name="Sign out").click()
     # the provider may ask to confirm ending its own session too; the app's session ends
     # either way (checked below: the inbox asks to sign in, and the audit says so)
+    # wait for the end of the sign-out, not the page drawn while the browser is on its way
+    # to clear the single sign-on cookie (leaving then would keep that cookie)
     end = page.get_by_role("button", name="End session")
-    signed_out = page.get_by_role("heading", name="Sign in")
+    signed_out = page.get_by_role("button", name=BUTTON)
     expect(end.or_(signed_out).first).to_be_visible(timeout=WAIT)
     if end.is_visible():
         end.click()
+        expect(signed_out.or_(page.get_by_text("ended", exact=False)).first).to_be_visible(
+            timeout=WAIT)
     page.goto(f"{url}/inbox")
     expect(page.get_by_role("button", name=BUTTON)).to_be_visible(timeout=WAIT)
     expect(page.get_by_role("heading", name="Inbox")).to_have_count(0)
