@@ -56,6 +56,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from db.alert_facts import refill as refill_alert_facts  # noqa: E402
+from db.alert_impacts import refill as refill_alert_impacts  # noqa: E402
 from db.connection import open_db, write_transaction  # noqa: E402
 from db.integrity import HASHED_COLUMNS, event_hash, next_link  # noqa: E402
 from db.settings import set_setting  # noqa: E402
@@ -932,6 +933,7 @@ def build_store(path: str | Path, scale: float = 1.0, *, seed: int = 7, as_of: d
                 f"({len(builder.refused)} steps refused by the rules)")
             builder.log()
             refill_alert_facts(store.db)  # as append_event keeps them, event by event
+            refill_alert_impacts(store.db)
         if analyze:
             store.db.execute("ANALYZE")
         store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -20,6 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from db.alert_facts import project as project_facts
+from db.alert_impacts import project as project_impact
 from db.connection import write_transaction
 from db.integrity import event_hash, next_link
 
@@ -175,6 +176,7 @@ def _append(db: sqlite_utils.Database, row: dict[str, Any]) -> int | None:
         [row[c] for c in columns],
     )
     project_facts(db, link.id, row)  # the dashboard's narrow tables, in the same transaction
+    project_impact(db, row)  # what resolved alerts changed for the child
     return link.id
 
 

@@ -432,6 +432,16 @@ def m014_unread_notifications_index(db: sqlite_utils.Database) -> None:
     _run(db, "CREATE INDEX idx_notifications_unread ON notifications(staff_id, event_id) "
              "WHERE read_at IS NULL")
 
+@MIGRATIONS()
+def m015_alert_impacts(db: sqlite_utils.Database) -> None:
+    """What each resolved alert changed for the child, and whether it lasted (issue 16):
+    ``db.alert_impacts``, filled from the log (alerts resolved before hold no impact)."""
+    from db.alert_impacts import CREATE, refill
+
+    _run(db, *CREATE)
+    refill(db)
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events

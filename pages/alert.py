@@ -17,6 +17,7 @@ from ui.auth import is_reviewer, require_user
 from ui.context import current_store, now_utc, or_stop, today
 from ui.format import uk_date
 from ui.forms import FormRound, form_round
+from ui.impact_forms import ACTION_ROWS, follow_up_form, impact_fields, impact_summary
 from ui.text import as_typed, typed
 from ui.widgets import date_field, field_error, link_to_child, required_query_param
 from usecases.alert_forms import (
@@ -34,6 +35,7 @@ from usecases.alert_forms import (
 )
 from usecases.alert_view import AlertView, TimelineEntry, alert_view
 from usecases.errors import UserError
+from usecases.impact import impact_for_alert, may_follow_up
 from usecases.import_events import gates_not_recorded
 from usecases.submissions import AlreadySaved
 
@@ -238,6 +240,9 @@ def action_form() -> None:
         details["told_by_complaints_manager"] = st.checkbox(
             "The complaints manager told me of it", key=form.key("complaint_notice"))
         st.caption("A complaint does not stop the dispute: the ladder carries on.")
+    impact, impact_note, impact_actions, wrong_actions = "", "", [], {}
+    if kind == "satisfied":
+        impact, impact_note, impact_actions, wrong_actions = impact_fields(form, errors)
     note = st.text_area(note_label(kind), key=form.key(f"note.{kind}"))
     field_error(errors, "note")
     sure = None
@@ -245,19 +250,24 @@ def action_form() -> None:
         sure = st.checkbox(confirm_label(kind, track, level),
                            key=form.key(f"sure.{kind}.{level}"))
         field_error(errors, "confirm")
-    for key in errors.keys() - {"outcome", "until", "level", "gate", "note", "confirm"}:
+    shown = {"outcome", "until", "level", "gate", "note", "confirm", "impact", "impact_note",
+             *(f"action.{n}" for n in range(1, ACTION_ROWS + 1))}
+    for key in errors.keys() - shown:
         field_error(errors, key)
     if st.button(SAVE_LABELS.get(kind, "Save"), type="primary", key=form.key("save")):
-        if wrong_date:  # said under the field; nothing is saved until it is a real date
+        if wrong_date or wrong_actions:  # said under the field; nothing is saved until
+            # every date is a real one
             st.session_state[ERRORS] = {"form": (form.name, form.version),
-                                        "errors": {"until": wrong_date}}
+                                        "errors": {"until": wrong_date} if wrong_date
+                                        else wrong_actions}
             st.rerun()
         try:
             recorded = act_from_form(
                 store, ref, kind, user=user, on=as_of, now=now_utc(),
                 outcome=outcome or "", until=until, note=note, level=level, gate=gate,
                 emergency=emergency, details=details, confirmed=sure,
-                submission=form.token)
+                submission=form.token, impact=impact, impact_note=impact_note,
+                actions=impact_actions)
         except AlreadySaved as repeat:
             # a quicker click's run saved it, and may have been stopped before saying so
             saved_message(form, saved_summary(store, form.token) or str(repeat))
@@ -295,9 +305,15 @@ if actions:
 else:
     show_last_save(form)
     role = role_name(user.role)
-    st.caption("The alert is closed: there is nothing more to record on it." if not view.is_open
-               else f"Nothing for {'an' if role[:1] in 'AEIOU' else 'a'} {role} to record on "
-                    "this alert now.")
+    if view.is_open:
+        st.caption(f"Nothing for {'an' if role[:1] in 'AEIOU' else 'a'} {role} to record on "
+                   "this alert now.")
+    elif (impact_found := impact_for_alert(store, user, ref)) is not None:
+        impact_summary(impact_found)
+        if may_follow_up(store, user, ref):
+            follow_up_form(store, user, impact_found, on=as_of, now=now_utc())
+    else:
+        st.caption("The alert is closed: there is nothing more to record on it.")
 
 # -- for the child's record ---------------------------------------------------------------------
 st.subheader("For the child's record")

@@ -1,15 +1,18 @@
-"""Alerts: what is waiting for my decision, and (for reviewers) the alerts on my children."""
+"""Alerts: what is waiting for my decision, the follow-ups of resolved alerts' impact, and
+(for reviewers) the alerts on my children."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from rules.impact import IMPACT_WORDS
 from ui.auth import require_reviewer
 from ui.context import current_store, today
-from ui.format import plural
+from ui.format import plural, uk_date
 from ui.text import as_typed
 from ui.widgets import link_to_alert
 from usecases.alert_lists import all_open, decisions_waiting, open_on_reviewer_children
+from usecases.impact import follow_ups_waiting
 
 store = current_store()
 user = require_reviewer()
@@ -72,6 +75,21 @@ if waiting:
                + ". In order: nobody answered in time, more time asked for, responses to "
                  "decide on.")
 show_waiting(waiting)
+follow_ups = follow_ups_waiting(store, user)
+if follow_ups:
+    st.subheader("Follow-ups due: did the change last?")
+    st.caption(f"{plural(len(follow_ups), 'resolved alert')} whose change for the child is due "
+               "to be checked. Open each, say whether the change has held, and raise a linked "
+               "alert if it has not.")
+    for item in follow_ups:
+        with st.container(border=True):
+            name, link = st.columns([3, 2])
+            name.markdown(f"#### {as_typed(item.child_name)} · {as_typed(item.child_ref)}")
+            with link:
+                link_to_alert(item.ref, f"{item.ref}: record the follow-up")
+            st.markdown(f"Resolved {uk_date(item.resolved_on)} as "
+                        f"**{IMPACT_WORDS[item.impact].lower()}**; follow-up asked for on "
+                        f"{uk_date(item.asked_on)}.")
 st.subheader("Open alerts on the children you review")
 show_open(open_on_reviewer_children(store, user, as_of),
           "None of your children has an open alert.")

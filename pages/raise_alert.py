@@ -37,7 +37,7 @@ from usecases.alert_forms import (
     track_for_child,
 )
 
-ORDER = ("child", "category", "concern", "outcome_sought", "agreed_date", "gate", "")
+ORDER = ("child", "follows", "category", "concern", "outcome_sought", "agreed_date", "gate", "")
 
 store = current_store()
 user = require_reviewer()
@@ -69,6 +69,14 @@ child_ref = st.selectbox("Child", refs, format_func=labels.get, key="raise_child
 field_error(errors, "child")
 track = or_stop(track_for_child, store, user, child_ref, now_utc())
 st.caption(f"{track.label}: the ladder of {store.policy.authority}.")
+follows = (st.query_params.get("follows") or "").strip()
+if follows:
+    # a follow-up found the change for the child did not last: the new alert is linked
+    st.info(f"This alert follows alert {follows}, whose change for the child did not last: "
+            "it is linked to it on both alerts' pages and in the figures.",
+            icon=":material/link:")
+    field_anchor(form, "follows")
+    field_error(errors, "follows")
 
 categories = {c.id: f"{c.label} ({c.theme})" for c in track.categories}
 field_anchor(form, "category")
@@ -124,7 +132,8 @@ if st.button("Raise the alert", type="primary", key=key("raise_submit")):
     raising = RaiseAlertForm(child_ref=child_ref, category=category or "", concern=concern,
                              outcome_sought=outcome, level=level,
                              agreed_date=agreed.value if agreed else None, gate=gate,
-                             emergency=emergency, child_knows_rights=knows_rights)
+                             emergency=emergency, child_knows_rights=knows_rights,
+                             follows=follows)
     if wrong_dates:  # not a real date: say so, with every other problem, and save nothing
         problems = raise_form_problems(store, raising, as_of)
         refuse(form, {f: m for f, m in problems.items() if f not in wrong_dates})

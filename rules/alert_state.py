@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from rules.impact import IMPACT_EVENTS
+
 INFORMAL = "informal"
 REVIEWER = "iro"  # "awaiting the reviewer": the IRO or CP chair must decide what next
 
@@ -112,7 +114,10 @@ def _new_level(state: AlertState, data: dict[str, Any], on: dt.date) -> AlertSta
 
 
 def apply_event(state: AlertState, kind: str, on: dt.date, data: dict[str, Any]) -> AlertState:
-    """The state after one event. Unknown kinds (notes) change nothing but the date."""
+    """The state after one event. Unknown kinds (notes) change nothing but the date; the
+    impact follow-up's events, about the child after the alert closed, change nothing."""
+    if kind in IMPACT_EVENTS:
+        return state
     state = replace(state, last_event_on=on)
     if kind == "raised":
         state = replace(state, raised_on=on, category=data.get("category") or "")

@@ -14,6 +14,7 @@ from typing import Any
 
 from rules.alert_state import INFORMAL, REVIEWER, AlertState
 from rules.dates import uk_date
+from rules.impact import IMPACT_WORDS
 from rules.policy import Level, Policy, Track
 from rules.roles import role_name
 from rules.working_days import WorkingCalendar
@@ -187,6 +188,12 @@ def satisfied(s: Situation) -> list[NewEvent]:
     c = s.command
     assert c is not None
     reason = f"{sentence(reviewer_word(s.state.track))} is satisfied: the alert is resolved."
+    impact = c.details.get("impact", "")
+    if impact in IMPACT_WORDS and impact:
+        reason += f" Difference for the child: {IMPACT_WORDS[impact].lower()}."
+    if c.details.get("follow_up_on"):
+        reason += (f" Whether it lasted is asked on {uk_date(c.details['follow_up_on'])}, or "
+                   "at the child's next review if that is sooner.")
     return [_person(c, "satisfied", {"level": s.state.level}, reason)]
 
 

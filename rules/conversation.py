@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from rules.dates import uk_date
+
 #: A manager's answer, as the forms offer it and the timeline shows it.
 OUTCOME_WORDS = {
     "agree": "Agree with the concern",
@@ -40,8 +42,10 @@ NOTE_LABELS = {
     "hos_notified": "Note",
     "legal_advice": "Note",
     "cafcass_referral": "Note",
+    "impact_followed_up": "Whether the change lasted",
 }
 GATE_LABEL = "Consulted before going formal"
+IMPACT_NOTE_LABEL = "What changed for the child"
 CONCERN_LABEL = "Issue of concern"
 OUTCOME_SOUGHT_LABEL = "Outcome sought"
 
@@ -56,6 +60,7 @@ SAID_VERBS = {
     "extension_agreed": "agreed more time",
     "extension_refused": "refused more time",
     "withdrawn": "withdrew the alert",
+    "impact_followed_up": "followed up",
 }
 
 
@@ -87,9 +92,23 @@ def said(kind: str, data: Mapping[str, Any], *, concern: str = "",
                 found.append(Said(label, text))
     if kind in ("raised", "escalated") and _text(data.get("gate")):
         found.append(Said(GATE_LABEL, _text(data["gate"])))
+    if kind == "satisfied" and _text(data.get("impact_note")):
+        found.append(Said(IMPACT_NOTE_LABEL, _text(data["impact_note"])))
+    if kind == "satisfied":
+        for action in _actions(data):
+            found.append(Said(f"Action agreed, by {uk_date(action['by'])}",
+                              _text(action.get("action"))))
     if _text(data.get("note")):
         found.append(Said(NOTE_LABELS.get(kind, "Note"), _text(data["note"])))
     return tuple(found)
+
+
+def _actions(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    actions = data.get("actions")
+    if not isinstance(actions, list):
+        return []
+    return [a for a in actions if isinstance(a, Mapping) and _text(a.get("action"))
+            and isinstance(a.get("by"), str)]
 
 
 def outcome_words(kind: str, data: Mapping[str, Any]) -> str:
@@ -101,8 +120,10 @@ def outcome_words(kind: str, data: Mapping[str, Any]) -> str:
 
 def typed_values(data: Mapping[str, Any]) -> list[str]:
     """The free text in an event's data: what must never leave the app by e-mail."""
-    return [t for t in (_text(data.get(k)) for k in ("note", "gate", "concern",
-                                                     "outcome_sought")) if t]
+    texts = [_text(data.get(k)) for k in ("note", "gate", "concern", "outcome_sought",
+                                          "impact_note")]
+    texts += [_text(a.get("action")) for a in _actions(data)]
+    return [t for t in texts if t]
 
 
 def without_typed(reason: str, data: Mapping[str, Any], instead: str = "") -> str:

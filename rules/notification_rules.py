@@ -103,6 +103,9 @@ def _alert_audience(s: Subject) -> Audience | None:
     if kind == "cafcass_prompt":
         return Audience(to_reviewer=True, cc_roles=("principal_iro",),
                         subject=_alert_subject(s, "consider a referral to CAFCASS"))
+    if kind == "impact_follow_up_due":
+        return Audience(to_reviewer=True, subject=_alert_subject(
+            s, "did the change for the child last? Record the follow-up"))
     if kind in ("satisfied", "withdrawn"):
         to = () if s.level == INFORMAL else (s.policy.track(s.track).level(s.level).role,)
         word = "resolved" if kind == "satisfied" else "withdrawn"

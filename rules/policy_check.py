@@ -260,6 +260,7 @@ _PERMANENCE = _Shape(
     ("placed_with_parents_months", "not_placed_after_decision_months", "refer_to"),
 )
 _PRACTICE_CONCERNS = _Shape("practice_concerns", ("to", "respond_days"), ("escalate_to",))
+_IMPACT = _Shape("impact", (), ("follow_up_months",))
 _ACCESS = _Shape("access", (), ("authority_wide", "act_for_reviewer", "policy_editors"))
 _REVIEW_QUESTION = _Shape(
     "a review question",
@@ -295,6 +296,7 @@ _POLICY = _Shape(
         "practice_concerns",
         "access",
         "review_questions",
+        "impact",
         "closure_days",
         "assumptions",
     ),
@@ -1011,6 +1013,14 @@ class _Checker:
             self.optional(block, path, "escalate_to", self.roles, default=()),
         )
 
+    def impact(self, value: Any, path: str) -> int | None:
+        """Months from resolving an alert to asking whether its change lasted."""
+        block = self.block(value, path, _IMPACT)
+        if block is None:
+            return None
+        return self.optional(block, path, "follow_up_months", self.whole, low=1,
+                             high=MAX_MONTHS, unit="months", default=3)
+
     def access(self, value: Any, path: str) -> Access | None:
         block = self.block(value, path, _ACCESS)
         if block is None:
@@ -1212,7 +1222,8 @@ class _Checker:
         # read last: a question's review kinds are checked against the tracks just read
         questions = self.optional(top, "", "review_questions", self.review_questions,
                                   policy.tracks, default=())
-        return replace(policy, review_questions=questions)
+        months = self.optional(top, "", "impact", self.impact, default=3)
+        return replace(policy, review_questions=questions, impact_follow_up_months=months or 3)
 
 
 def _duplicate_keys(node: yaml.Node, path: str, checker: _Checker, seen: set[int]) -> None:

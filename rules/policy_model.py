@@ -365,6 +365,9 @@ class Policy:
     path: str
     access: Access = Access()
     review_questions: tuple[ReviewQuestion, ...] = ()
+    #: Months after an alert is resolved to ask whether its change lasted (issue 16), unless
+    #: the child's next review comes first; the policy's ``impact: follow_up_months``.
+    impact_follow_up_months: int = 3
 
     def __hash__(self) -> int:
         # The generated hash would fail on the tracks mapping; id, version and file

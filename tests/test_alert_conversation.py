@@ -164,6 +164,9 @@ def test_a_decision_that_cannot_be_undone_is_confirmed_then_the_form_clears(monk
     events = store.db["events"].count
     at = open_page(app(monkeypatch, store, p["iro"]), "pages/alert.py", ref=ref)
     _widget(at, "selectbox", "Action").set_value("satisfied").run()
+    _widget(at, "radio", "Difference for the child").set_value("not_improved")
+    _widget(at, "text_area", "What changed for the child (or why nothing did)").input(
+        "The service's decision stands.")
     _widget(at, "text_area", "Note for the record (optional)").input("Good **plan**.")
     _save(at)
     assert [e.value for e in at.error] == [
@@ -175,7 +178,8 @@ def test_a_decision_that_cannot_be_undone_is_confirmed_then_the_form_clears(monk
     _save(at)
     assert store.db["events"].count == events + 1
     assert alert_by_ref(store.db, ref).state["status"] == "resolved"
-    assert at.success[0].value == "Saved. The IRO is satisfied: the alert is resolved."
+    assert at.success[0].value == ("Saved. The IRO is satisfied: the alert is resolved. "
+                                   "Difference for the child: not improved.")
     assert "Good **plan**." in [t.value for t in at.text]  # in the exchange, as typed
     assert not at.text_area  # resolved: nothing more to record, the form is gone
 
@@ -206,7 +210,8 @@ def test_the_same_filling_in_saves_once(store):
         act_from_form(store, ref, "responded", **fields)
     # even when the first save closed the alert, a repeat says "already saved"
     iro = {"user": p["iro"], "on": AS_OF, "now": NOW, "confirmed": True,
-           "submission": "resolve-once"}
+           "submission": "resolve-once", "impact": "not_improved",
+           "impact_note": "The service's decision was upheld."}
     act_from_form(store, ref, "satisfied", **iro)
     with pytest.raises(AlreadySaved):
         act_from_form(store, ref, "satisfied", **iro)
@@ -218,7 +223,8 @@ def test_steps_that_cannot_be_undone_need_confirming_when_the_form_asks(store):
     ref = _raise(store, p["iro"])
     for kind, fields in (("withdrawn", {"note": WHY_WITHDRAWN}),
                          ("escalated", {"level": "service_manager", "gate": GATE}),
-                         ("satisfied", {})):
+                         ("satisfied", {"impact": "not_improved",
+                                        "impact_note": "The decision stands."})):
         with pytest.raises(FormInvalid) as refused:
             act_from_form(store, ref, kind, user=p["iro"], on=AS_OF, now=NOW,
                           confirmed=False, **fields)

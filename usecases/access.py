@@ -64,7 +64,7 @@ ADMIN = "admin"
 BUSINESS_SUPPORT = "business_support"
 
 #: What the reviewer records on an alert (and a complaint noted on it).
-REVIEWER_ALERT_ACTIONS: tuple[str, ...] = (*REVIEWER_ONLY, "complaint")
+REVIEWER_ALERT_ACTIONS: tuple[str, ...] = (*REVIEWER_ONLY, "complaint", "impact_followed_up")
 #: What the person an alert waits for records on it.
 ADDRESSEE_ALERT_ACTIONS: tuple[str, ...] = ADDRESSEE_ONLY
 
@@ -83,6 +83,7 @@ ALERT_ACTION_WORDS: dict[str, str] = {
     "legal_advice": "record that legal advice was sought",
     "cafcass_referral": "record a referral to CAFCASS",
     "complaint": "note a complaint on the alert",
+    "impact_followed_up": "record whether the change for the child lasted",
 }
 
 #: What the reviewer does for a child.

@@ -18,6 +18,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from db.alerts import alert_by_ref
 from db.people import child_by_ref
 from rules.alert_state import INFORMAL, REVIEWER
 from rules.alert_transitions import Command, informal_addressee, level_name
@@ -37,6 +38,7 @@ from usecases.accounts import SignedInUser
 from usecases.alert_view import AlertView
 from usecases.alerts import AlertRefused, Recorded, raise_alert, record_action
 from usecases.errors import UserError
+from usecases.impact import ImpactInvalid, alert_to_follow, resolution_details
 from usecases.store import Store
 from usecases.submissions import AlreadySaved, once
 
@@ -105,6 +107,7 @@ class RaiseAlertForm:
     gate: str = ""
     emergency: bool = False
     child_knows_rights: bool | None = None  # of the right to complain and to an advocate
+    follows: str = ""  # an alert whose change for the child did not last (issue 16)
 
 
 def children_to_raise_for(store: Store, user: SignedInUser) -> list[dict]:
@@ -206,6 +209,13 @@ def raise_from_form(
     if child is not None:
         require_act_on_child(store, user, child["case_ref"], "raise_alert", now)
     errors = raise_form_problems(store, form, on)
+    followed = None
+    if form.follows.strip() and child is not None:
+        try:
+            followed = alert_by_ref(store.db, alert_to_follow(store, user, form.follows,
+                                                              child["case_ref"]))
+        except UserError as wrong:
+            errors["follows"] = str(wrong)
     if errors:
         raise FormInvalid(errors)
     assert child is not None
@@ -216,6 +226,8 @@ def raise_from_form(
                      "outcome_sought": form.outcome_sought.strip()}
     if form.child_knows_rights is not None:
         details["child_knows_rights"] = form.child_knows_rights
+    if followed is not None:
+        details.update(follows=followed.ref, follows_alert_id=followed.id)
     command = Command(
         kind="raised", on=on, actor_role=user.role, actor_id=user.staff_id, level=form.level,
         until=form.agreed_date if form.level == INFORMAL else None, gate=form.gate.strip(),
@@ -295,12 +307,17 @@ def act_from_form(
     details: dict | None = None,
     confirmed: bool | None = None,
     submission: str | None = None,
+    impact: str = "",
+    impact_note: str = "",
+    actions: list[tuple[str, dt.date | None]] | None = None,
 ) -> Recorded:
     """Record one action on an alert, for someone the access module lets take it.
 
     ``submission`` is the form's token: the same filling-in saved again raises AlreadySaved
     and writes nothing. ``confirmed`` is the form's "I am sure" box: False refuses a step
     that cannot be undone (None: the caller has no such box, as the inbox's response form).
+    Resolving (``satisfied``) needs the difference made for the child: ``impact``,
+    ``impact_note`` and the ``actions`` agreed, (words, date) rows (``usecases.impact``).
     """
     if kind not in ACTION_LABELS:
         raise FormInvalid({"": "Choose what to record."})
@@ -320,6 +337,12 @@ def act_from_form(
         errors["level"] = "Choose the level to escalate to."
     if kind == "withdrawn" and not note.strip():
         errors["note"] = "Say why the alert is withdrawn."
+    if kind == "satisfied":
+        try:
+            details = {**(details or {}), **resolution_details(
+                store, ref, impact, impact_note, list(actions or []), on)}
+        except ImpactInvalid as invalid:
+            errors.update(invalid.errors)
     if kind in NEEDS_CONFIRMING and confirmed is False:
         errors["confirm"] = ("This cannot be undone: tick \"I am sure\" to save it, or choose "
                              "another action.")

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from db.alert_facts import refill as refill_facts
+from db.alert_impacts import refill as refill_impacts
 from db.alerts import save_projection
 from db.connection import open_db, write_transaction
 from db.events import append_event, events_for_alert
@@ -184,6 +185,7 @@ def roll_back_run(store: Store, run: UnfinishedRun, *, as_of: dt.date,
             touched = alerts_touched(db, run.ranges, run.alerts)
             remove_alerts(db, run.alerts)
             refill_facts(db, [*run.alerts, *touched])
+            refill_impacts(db, [*run.alerts, *touched])
             for alert_id in touched:
                 refold_alert(here, alert_id)
             kept = remove_unused_children(db, run.children)

@@ -72,6 +72,8 @@ import sqlite_utils
 
 from db.alert_facts import differences as fact_differences
 from db.alert_facts import refill as refill_facts
+from db.alert_impacts import differences as impact_differences
+from db.alert_impacts import refill as refill_impacts
 from db.alerts import save_projection
 from db.connection import open_db, write_transaction
 from db.integrity import (
@@ -164,6 +166,7 @@ AREAS = (
     ("teams", "The teams table"), ("staff", "The staff table"),
     ("children", "The children table"), ("alerts", "The alerts table"),
     ("alert_facts", "The dashboard's alert facts (alert_levels_reached, alert_responses)"),
+    ("alert_impacts", "What resolved alerts changed for the child (alert_impacts)"),
     ("reviews", "The reviews table"), ("significant_changes", "The significant changes table"),
     ("practice_concerns", "The practice concerns table"),
     ("good_practice", "The notes of good practice (good_practice)"),
@@ -1169,6 +1172,15 @@ def _projection_checks(store: Store, result: Verification) -> None:
             result.checked.append("The dashboard's alert facts (levels reached, responses) "
                                   "match what the alerts' events give.")
 
+    def impacts() -> None:
+        if not has_table(store.db, "alert_impacts"):
+            return
+        found = impact_differences(store.db)
+        result.findings += [Finding("alert_impacts", text) for text in found]
+        if not found:
+            result.checked.append("What resolved alerts changed for the child, and whether "
+                                  "it lasted, matches what their events give.")
+
     def imports() -> None:
         unfinished = describe_unfinished(store)
         result.findings += [Finding("imports", text) for text in unfinished]
@@ -1179,6 +1191,7 @@ def _projection_checks(store: Store, result: Verification) -> None:
     _table_check(result, store.db, store, _PEOPLE)
     _checked(result, "alerts", alerts)
     _checked(result, "alert_facts", facts)
+    _checked(result, "alert_impacts", impacts)
     _checked(result, "reviews", reviews)
     _table_check(result, store.db, store, _AFTER)
 
@@ -1230,6 +1243,7 @@ class Rebuilt:
     tables: list[TableRebuilt] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # alerts and reviews it could not mend
     facts: bool = False  # the dashboard's alert facts were written again
+    impacts: bool = False  # the resolved alerts' impact was written again
 
     def lines(self) -> list[str]:
         out = [f"Put back the event log's guard: {p}" for p in self.guard]
@@ -1242,6 +1256,8 @@ class Rebuilt:
         if self.facts:
             out.append("Rebuilt the dashboard's alert facts (levels reached, responses) from "
                        "the log.")
+        if self.impacts:
+            out.append("Rebuilt what resolved alerts changed for the child from the log.")
         out.append(f"Rebuilt the reviews' forms and decisions from the log: {len(self.reviews)} "
                    "corrected.")
         out += [f"  - {note}" for note in self.notes]
@@ -1288,6 +1304,14 @@ def _rebuild_facts(db: sqlite_utils.Database) -> bool:
     return True
 
 
+def _rebuild_impacts(db: sqlite_utils.Database) -> bool:
+    """The resolved alerts' impact written again from the log, if it differs from it."""
+    if not has_table(db, "alert_impacts") or not impact_differences(db):
+        return False
+    refill_impacts(db)
+    return True
+
+
 def _rebuild_all(db: sqlite_utils.Database, path: Path, rebuilt: Rebuilt) -> None:
     """Every projection, in the order they depend on each other: which imports were rolled
     back (every other replay reads the log without them) and the policy's versions (the
@@ -1297,6 +1321,7 @@ def _rebuild_all(db: sqlite_utils.Database, path: Path, rebuilt: Rebuilt) -> Non
     rebuilt.tables += _rebuild_tables(db, store, _PEOPLE)
     rebuilt.alerts = _rebuild_alerts(store, rebuilt.notes)
     rebuilt.facts = _rebuild_facts(db)
+    rebuilt.impacts = _rebuild_impacts(db)
     rebuilt.reviews = _rebuild_reviews(store, rebuilt.notes)
     rebuilt.tables += _rebuild_tables(db, store, _AFTER)
 

@@ -1,5 +1,6 @@
 """The sweep over everything time drives: alerts' ladders, review decisions' replies,
-permanence referrals, concerns about an IRO's practice, and the monthly digests."""
+permanence referrals, concerns about an IRO's practice, the follow-ups of resolved alerts'
+impact, and the monthly digests."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import datetime as dt
 from usecases.alerts import OnCommitted
 from usecases.alerts import sweep as sweep_alerts
 from usecases.digests import send_monthly_digests
+from usecases.impact import sweep_follow_ups
 from usecases.permanence import sweep_permanence
 from usecases.policy_versions import refresh_policy_in_force
 from usecases.practice_concerns import sweep_concerns
@@ -17,7 +19,8 @@ from usecases.store import Store
 
 def sweep_all(store: Store, as_of: dt.date,
               on_committed: OnCommitted | None = None) -> list[dict]:
-    """Every derived event up to ``as_of``: alerts, reviews, permanence, concerns, digests.
+    """Every derived event up to ``as_of``: alerts, reviews, permanence, concerns, the
+    impact follow-ups, digests.
 
     Idempotent: each sweep's events and messages carry dedupe keys. First the version of
     the policy in force on ``as_of`` is recorded as the store's (a version adopted ahead of
@@ -34,4 +37,5 @@ def sweep_all(store: Store, as_of: dt.date,
             *sweep_reviews(store, as_of, on_committed=on_committed),
             *sweep_permanence(store, as_of, on_committed=on_committed),
             *sweep_concerns(store, as_of, on_committed=on_committed),
+            *sweep_follow_ups(store, as_of, on_committed=on_committed),
             *send_monthly_digests(store, as_of, on_committed=on_committed)]
