@@ -12,6 +12,7 @@ import os
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+import ui.charts  # noqa: F401  (see below)
 from ui.auth_routes import MOUNTED_ENV, ROUTES
 
 os.environ[MOUNTED_ENV] = "yes"  # the sign-in page checks this: the form can be posted
@@ -21,5 +22,9 @@ os.environ[MOUNTED_ENV] = "yes"  # the sign-in page checks this: the form can be
 # page opened by its address (an e-mail's link) on its own: no menu, no sign-in check
 # beyond the page's own, and a list of file names in the sidebar.
 PagesManager.uses_pages_directory = False
+
+# ui.charts is imported above, when the server starts, for Altair: importing it takes a
+# third of a second, which the first head of service to open the dashboard would otherwise
+# wait for (issue 15). A cost of starting the server, paid once, not a page's.
 
 app = st.App("app.py", routes=ROUTES)

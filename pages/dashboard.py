@@ -12,6 +12,7 @@ from ui.context import current_store, or_stop, today
 from ui.format import uk_date
 from ui.widgets import link_to_alert
 from usecases.dashboard import (
+    SECTIONS,
     alerts_behind,
     choices,
     data_version,
@@ -51,155 +52,169 @@ st.caption(f"Alerts raised from {uk_date(start)} to {uk_date(end)}"
            + (f", theme {theme}" if theme else "") + ". Click a bar to list the alerts behind it.")
 
 f = make_filter(store, start, end, team_id, track, theme)
+section = st.radio("Show", list(SECTIONS), format_func=SECTIONS.get, horizontal=True,
+                   key="dash_section",
+                   help="One part of the dashboard at a time; the filters above apply to "
+                        "every part.")
 
 
 @st.cache_data(show_spinner="Counting...", max_entries=64)
-def _figures(path: str, version: tuple[int, int], f_key: tuple, period: str, day: dt.date):
-    # cached per filter until anything new is recorded (the data version changes)
-    return figures(store, f, day, period)
+def _figures(path: str, version: tuple[int, int], f_key: tuple, period: str, day: dt.date,
+             part: str):
+    # cached per filter and part until anything new is recorded (the data version changes)
+    return figures(store, f, day, period, sections=(part,))
 
 
 fig = _figures(str(store.path), data_version(store),
-               (f.start, f.end, f.team_id, f.track, f.categories), period, as_of)
+               (f.start, f.end, f.team_id, f.track, f.categories), period, as_of, section)
 PERIOD = period.capitalize()
 
-# -- alerts raised -----------------------------------------------------------------------------
-st.subheader("Alerts raised")
-event_theme = chart_and_table(
-    "raised_by_theme",
-    bar(fig.by_theme, x="period", label="period_short", words="period_label", y="alerts",
-        colour="theme", colour_title="Theme", title=f"Alerts raised per {period}, by theme",
-        x_title=PERIOD, y_title="Alerts raised", pick=("period", "theme")),
-    Table("Alerts raised by theme", (PERIOD, "Theme", "Alerts"),
-          tuple((r["period_label"], r["theme"], r["alerts"]) for r in fig.by_theme)),
-    selectable=True)
-chart_and_table(
-    "raised_by_category",
-    bar(fig.by_category, x="category_label", y="alerts", title="Alerts raised, by category",
-        x_title="Category of concern", y_title="Alerts raised", horizontal=True),
-    Table("Alerts by category", ("Category", "Alerts"),
-          tuple((r["category_label"], r["alerts"]) for r in fig.by_category)))
-event_team = chart_and_table(
-    "by_team",
-    bar(fig.by_team, x="team", y="per_100_children", title="Alerts per 100 children, by team",
-        x_title="Team", y_title="Alerts per 100 children", pick="team", horizontal=True,
-        whole=False),
-    Table("Alerts by team", ("Team", "Alerts", "Children", "Per 100 children"),
-          tuple((r["team"], r["alerts"], r["children"], r["per_100_children"])
-                for r in fig.by_team)),
-    selectable=True)
 
-theme_bars = picked(event_theme, "period", "theme")
-team_bars = picked(event_team, "team")
-if theme_bars or team_bars:
-    behind = alerts_behind(store, user, f, as_of, period, theme_bars, team_bars)
-    chosen = ([f"{period_label(b['period'])}, {b['theme']}" for b in theme_bars]
-              + [b["team"] for b in team_bars])
-    st.markdown("**The alerts behind your selection** (" + "; ".join(chosen)
-                + f"): {len(behind)}")
-    for alert in behind[:100]:
-        row = st.columns([3, 2, 2, 3])
-        with row[0]:
-            link_to_alert(alert["ref"], f"{alert['ref']} ({alert['child_ref']})")
-        row[1].write(alert["team"])
-        row[2].write(f"{alert['theme']}, {alert['period_label']}")
-        row[3].write(f"{alert['status'].capitalize()}, raised {uk_date(alert['raised_on'])}"
-                     + ("; over the formal limit" if alert["breached"] else ""))
+def alerts_raised() -> None:
+    event_theme = chart_and_table(
+        "raised_by_theme",
+        bar(fig.by_theme, x="period", label="period_short", words="period_label", y="alerts",
+            colour="theme", colour_title="Theme", title=f"Alerts raised per {period}, by theme",
+            x_title=PERIOD, y_title="Alerts raised", pick=("period", "theme")),
+        Table("Alerts raised by theme", (PERIOD, "Theme", "Alerts"),
+              tuple((r["period_label"], r["theme"], r["alerts"]) for r in fig.by_theme)),
+        selectable=True)
+    chart_and_table(
+        "raised_by_category",
+        bar(fig.by_category, x="category_label", y="alerts", title="Alerts raised, by category",
+            x_title="Category of concern", y_title="Alerts raised", horizontal=True),
+        Table("Alerts by category", ("Category", "Alerts"),
+              tuple((r["category_label"], r["alerts"]) for r in fig.by_category)))
+    event_team = chart_and_table(
+        "by_team",
+        bar(fig.by_team, x="team", y="per_100_children", title="Alerts per 100 children, by team",
+            x_title="Team", y_title="Alerts per 100 children", pick="team", horizontal=True,
+            whole=False),
+        Table("Alerts by team", ("Team", "Alerts", "Children", "Per 100 children"),
+              tuple((r["team"], r["alerts"], r["children"], r["per_100_children"])
+                    for r in fig.by_team)),
+        selectable=True)
 
-# -- the ladder and timeliness -----------------------------------------------------------------
-st.subheader("The ladder")
-chart_and_table(
-    "ladder",
-    bar(fig.ladder, x="stage", y="reached", colour="track_label", colour_title="Track",
-        offset="track_label", horizontal=True,
-        title="How far alerts went: the number that reached each stage",
-        x_title="Stage", y_title="Alerts that reached it"),
-    Table("The ladder", ("Track", "Stage", "Reached", "Resolved there"),
-          tuple((r["track_label"], r["stage"], r["reached"], r["resolved_here"])
-                for r in fig.ladder)))
-chart_and_table(
-    "on_time",
-    bar([{**r, "percent_on_time": round(100 * r["share_on_time"], 1)} for r in fig.on_time],
-        x="stage", y="percent_on_time", colour="track_label", colour_title="Track",
-        offset="track_label", horizontal=True, percent=True,
-        title="Responses on time, by stage and track", x_title="Stage",
-        y_title="Responses on time (%)"),
-    Table("Responses on time", ("Track", "Stage", "Responses", "On time", "Share on time"),
-          tuple((r["track_label"], r["stage"], r["responses"], r["on_time"],
-                 r["share_on_time"]) for r in fig.on_time)))
-res_cols = st.columns(2)
-with res_cols[0]:
-    st.markdown("**Working days from raising to resolution**")
-    st.dataframe(fig.resolution, hide_index=True, width="stretch",
-                 column_config={"track": "Track", "resolved": "Resolved",
-                                "median_working_days": "Median working days",
-                                "mean_working_days": "Mean working days",
-                                "within_limit": "Within the formal limit",
-                                "over_limit": "Over the formal limit"})
-with res_cols[1]:
-    st.markdown("**Alerts over the 20-working-day limit**")
-    st.dataframe(display_rows(Table(
-        "Over the limit", ("Month the limit passed", "Track", "Alerts", "Closed after it"),
-        tuple((r["period_label"], r["track_label"], r["alerts"], r["closed"])
-              for r in fig.over_cap))), hide_index=True, width="stretch")
+    theme_bars = picked(event_theme, "period", "theme")
+    team_bars = picked(event_team, "team")
+    if theme_bars or team_bars:
+        behind = alerts_behind(store, user, f, as_of, period, theme_bars, team_bars)
+        chosen = ([f"{period_label(b['period'])}, {b['theme']}" for b in theme_bars]
+                  + [b["team"] for b in team_bars])
+        st.markdown("**The alerts behind your selection** (" + "; ".join(chosen)
+                    + f"): {len(behind)}")
+        for alert in behind[:100]:
+            row = st.columns([3, 2, 2, 3])
+            with row[0]:
+                link_to_alert(alert["ref"], f"{alert['ref']} ({alert['child_ref']})")
+            row[1].write(alert["team"])
+            row[2].write(f"{alert['theme']}, {alert['period_label']}")
+            row[3].write(f"{alert['status'].capitalize()}, raised {uk_date(alert['raised_on'])}"
+                         + ("; over the formal limit" if alert["breached"] else ""))
 
-# -- outstanding now ---------------------------------------------------------------------------
+
+def the_ladder() -> None:
+    chart_and_table(
+        "ladder",
+        bar(fig.ladder, x="stage", y="reached", colour="track_label", colour_title="Track",
+            offset="track_label", horizontal=True,
+            title="How far alerts went: the number that reached each stage",
+            x_title="Stage", y_title="Alerts that reached it"),
+        Table("The ladder", ("Track", "Stage", "Reached", "Resolved there"),
+              tuple((r["track_label"], r["stage"], r["reached"], r["resolved_here"])
+                    for r in fig.ladder)))
+    chart_and_table(
+        "on_time",
+        bar([{**r, "percent_on_time": round(100 * r["share_on_time"], 1)} for r in fig.on_time],
+            x="stage", y="percent_on_time", colour="track_label", colour_title="Track",
+            offset="track_label", horizontal=True, percent=True,
+            title="Responses on time, by stage and track", x_title="Stage",
+            y_title="Responses on time (%)"),
+        Table("Responses on time", ("Track", "Stage", "Responses", "On time", "Share on time"),
+              tuple((r["track_label"], r["stage"], r["responses"], r["on_time"],
+                     r["share_on_time"]) for r in fig.on_time)))
+    res_cols = st.columns(2)
+    with res_cols[0]:
+        st.markdown("**Working days from raising to resolution**")
+        st.dataframe(fig.resolution, hide_index=True, width="stretch",
+                     column_config={"track": "Track", "resolved": "Resolved",
+                                    "median_working_days": "Median working days",
+                                    "mean_working_days": "Mean working days",
+                                    "within_limit": "Within the formal limit",
+                                    "over_limit": "Over the formal limit"})
+    with res_cols[1]:
+        st.markdown("**Alerts over the 20-working-day limit**")
+        st.dataframe(display_rows(Table(
+            "Over the limit", ("Month the limit passed", "Track", "Alerts", "Closed after it"),
+            tuple((r["period_label"], r["track_label"], r["alerts"], r["closed"])
+                  for r in fig.over_cap))), hide_index=True, width="stretch")
+
+
 SHOWN = 200
-st.subheader(f"Outstanding on {uk_date(as_of)}")
-overdue = sum(1 for r in fig.outstanding if r["overdue"])
-st.caption(f"{len(fig.outstanding)} open, {overdue} overdue (overdue first)"
-           + (f"; the first {SHOWN} are shown, all are in the download." if
-              len(fig.outstanding) > SHOWN else "."))
-outstanding_table = Table(
-    "Outstanding", ("Alert", "Child", "Team", "Track", "Stage", "Waiting for", "Due",
-                    "Overdue"),
-    tuple((r["alert"], r["child"], r["team"], r["track"], r["stage"], r["waiting_for"],
-           r["due"], "Yes" if r["overdue"] else "")
-          for r in visible_to(store, user, fig.outstanding, "alert")))
-st.dataframe(display_rows(Table(outstanding_table.title, outstanding_table.columns,
-                                outstanding_table.rows[:SHOWN])),
-             hide_index=True, width="stretch")
-st.download_button("Download all outstanding alerts (CSV)",
-                   lambda: table_csv(outstanding_table),  # made when asked for
-                   file_name="outstanding.csv", mime="text/csv", key="csv_outstanding")
 
-# -- reviews -----------------------------------------------------------------------------------
-st.subheader("Reviews: Red, Amber, Green")
-chart_and_table(
-    "rag",
-    bar(fig.rag_totals, x="period", label="period_short", words="period_label", y="reviews",
-        colour="judgement", colour_title="Judgement", title=f"Review judgements per {period}",
-        x_title=PERIOD, y_title="Reviews", scale=RAG_COLOURS),
-    Table("Review judgements", (PERIOD, "Team", "Judgement", "Reviews"),
-          tuple((r["period_label"], r["team"], r["judgement"], r["reviews"])
-                for r in fig.rag)))
-st.markdown(f"**Children with two or more amber or red reviews in a row:** {len(fig.drift)}")
-if fig.drift:
-    st.dataframe(display_rows(Table(
-        "Two or more in a row",
-        ("Child", "Team", "Track", "Amber or red reviews in a row", "Latest review"),
-        tuple((r["child_ref"], r["team"], r["track_label"], r["in_a_row"], r["latest"])
-              for r in fig.drift[:SHOWN]))), hide_index=True, width="stretch")
 
-# -- the rest ----------------------------------------------------------------------------------
-st.subheader("Good practice, CAFCASS, significant changes")
-chart_and_table(
-    "good_practice",
-    bar(fig.good_practice, x="team", y="notes", title="Notes of good practice, by team",
-        x_title="Team", y_title="Notes", horizontal=True),
-    Table("Good practice", ("Team", "Notes"),
-          tuple((r["team"], r["notes"]) for r in fig.good_practice)))
-other = st.columns(2)
-with other[0]:
-    st.markdown(f"**Referrals to CAFCASS:** {sum(r['events'] for r in fig.cafcass)}")
-    st.dataframe(display_rows(Table(
-        "CAFCASS", ("Month", "Team", "Referrals"),
-        tuple((r["period_label"], r["team"], r["events"]) for r in fig.cafcass))),
-        hide_index=True, width="stretch")
-with other[1]:
-    late = sum(r["told_late"] or 0 for r in fig.late_changes)
-    st.markdown(f"**Significant changes the IRO was told of late:** {late}")
-    st.dataframe(display_rows(Table(
-        "Late changes", ("Month", "Team", "Changes", "Told late"),
-        tuple((r["period_label"], r["team"], r["changes"], r["told_late"] or 0)
-              for r in fig.late_changes))), hide_index=True, width="stretch")
+def outstanding_now() -> None:
+    overdue = sum(1 for r in fig.outstanding if r["overdue"])
+    st.caption(f"On {uk_date(as_of)}: {len(fig.outstanding)} open, {overdue} overdue "
+               "(overdue first)"
+               + (f"; the first {SHOWN} are shown, all are in the download." if
+                  len(fig.outstanding) > SHOWN else "."))
+    outstanding_table = Table(
+        "Outstanding", ("Alert", "Child", "Team", "Track", "Stage", "Waiting for", "Due",
+                        "Overdue"),
+        tuple((r["alert"], r["child"], r["team"], r["track"], r["stage"], r["waiting_for"],
+               r["due"], "Yes" if r["overdue"] else "")
+              for r in visible_to(store, user, fig.outstanding, "alert")))
+    st.dataframe(display_rows(Table(outstanding_table.title, outstanding_table.columns,
+                                    outstanding_table.rows[:SHOWN])),
+                 hide_index=True, width="stretch")
+    st.download_button("Download all outstanding alerts (CSV)",
+                       lambda: table_csv(outstanding_table),  # made when asked for
+                       file_name="outstanding.csv", mime="text/csv", key="csv_outstanding")
+
+
+def reviews() -> None:
+    chart_and_table(
+        "rag",
+        bar(fig.rag_totals, x="period", label="period_short", words="period_label", y="reviews",
+            colour="judgement", colour_title="Judgement", title=f"Review judgements per {period}",
+            x_title=PERIOD, y_title="Reviews", scale=RAG_COLOURS),
+        Table("Review judgements", (PERIOD, "Team", "Judgement", "Reviews"),
+              tuple((r["period_label"], r["team"], r["judgement"], r["reviews"])
+                    for r in fig.rag)))
+    st.markdown(f"**Children with two or more amber or red reviews in a row:** {len(fig.drift)}")
+    if fig.drift:
+        st.dataframe(display_rows(Table(
+            "Two or more in a row",
+            ("Child", "Team", "Track", "Amber or red reviews in a row", "Latest review"),
+            tuple((r["child_ref"], r["team"], r["track_label"], r["in_a_row"], r["latest"])
+                  for r in fig.drift[:SHOWN]))), hide_index=True, width="stretch")
+
+
+def the_rest() -> None:
+    chart_and_table(
+        "good_practice",
+        bar(fig.good_practice, x="team", y="notes", title="Notes of good practice, by team",
+            x_title="Team", y_title="Notes", horizontal=True),
+        Table("Good practice", ("Team", "Notes"),
+              tuple((r["team"], r["notes"]) for r in fig.good_practice)))
+    other = st.columns(2)
+    with other[0]:
+        st.markdown(f"**Referrals to CAFCASS:** {sum(r['events'] for r in fig.cafcass)}")
+        st.dataframe(display_rows(Table(
+            "CAFCASS", ("Month", "Team", "Referrals"),
+            tuple((r["period_label"], r["team"], r["events"]) for r in fig.cafcass))),
+            hide_index=True, width="stretch")
+    with other[1]:
+        late = sum(r["told_late"] or 0 for r in fig.late_changes)
+        st.markdown(f"**Significant changes the IRO was told of late:** {late}")
+        st.dataframe(display_rows(Table(
+            "Late changes", ("Month", "Team", "Changes", "Told late"),
+            tuple((r["period_label"], r["team"], r["changes"], r["told_late"] or 0)
+                  for r in fig.late_changes))), hide_index=True, width="stretch")
+
+
+PARTS = {"raised": alerts_raised, "ladder": the_ladder, "outstanding": outstanding_now,
+         "reviews": reviews, "other": the_rest}
+st.subheader(SECTIONS[section])
+PARTS[section]()

@@ -113,6 +113,18 @@ def idle(page: Page) -> None:
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)
 
 
+def pick(page: Page, option: str) -> None:
+    """Choose a radio option by its words (clicking the words, as people do)."""
+    radio = page.get_by_role("radio", name=option, exact=True)
+    for _ in range(3):  # a click can land while a rerun redraws the page
+        idle(page)
+        if radio.is_checked():
+            break
+        page.get_by_text(option, exact=True).first.click()
+    expect(radio).to_be_checked()
+    idle(page)
+
+
 def choose(page: Page, label: str, option: str) -> None:
     """Pick an option in a Streamlit selectbox or multiselect."""
     wanted = page.get_by_role("option", name=re.compile(re.escape(option))).first

@@ -27,12 +27,38 @@ def _charts(at) -> list[dict]:
     return specs
 
 
+def _show(at, part: str):
+    """Choose one part of the dashboard (it shows one at a time)."""
+    at.radio(key="dash_section").set_value(part).run()
+    assert not at.exception
+    return at
+
+
+def test_the_dashboard_shows_one_part_at_a_time_and_opens_on_alerts_raised(monkeypatch,
+                                                                          tmp_path):
+    store = demo_store(tmp_path)
+    at = open_page(app(monkeypatch, store, user_with_role(store, "head_of_service")),
+                   "pages/dashboard.py")
+    show = at.radio(key="dash_section")
+    assert show.label == "Show" and show.value == "raised"
+    assert list(show.options) == [
+        "Alerts raised", "The ladder and timeliness", "Outstanding now", "Reviews",
+        "Good practice, CAFCASS, changes"]
+    assert [h.value for h in at.subheader] == ["Alerts raised"]
+    assert len(_charts(at)) == 3
+    _show(at, "outstanding")
+    assert [h.value for h in at.subheader] == ["Outstanding now"] and not _charts(at)
+
+
 def test_every_chart_has_a_title_axis_titles_and_safe_colours(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
     at = open_page(app(monkeypatch, store, user_with_role(store, "head_of_service")),
                    "pages/dashboard.py")
     assert at.title[0].value == "Dashboard"
-    charts = _charts(at)
+    charts, downloads = [], 0
+    for part in ("raised", "ladder", "outstanding", "reviews", "other"):
+        charts += _charts(_show(at, part))
+        downloads += len(at.get("download_button"))
     assert len(charts) == 7
     for spec in charts:
         assert spec.get("title")
@@ -42,7 +68,7 @@ def test_every_chart_has_a_title_axis_titles_and_safe_colours(monkeypatch, tmp_p
         colour = enc.get("color", {}).get("scale", {}).get("range")
         if colour:
             assert set(colour) <= set(OKABE_ITO)
-    assert len(at.get("download_button")) == 8  # seven charts' numbers, and the outstanding
+    assert downloads == 8  # seven charts' numbers, and the outstanding
 
 
 def test_team_table_matches_the_store(monkeypatch, tmp_path):
@@ -122,6 +148,7 @@ def test_figures_per_level_are_per_track(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
     at = open_page(app(monkeypatch, store, user_with_role(store, "head_of_service")),
                    "pages/dashboard.py")
+    _show(at, "ladder")
     on_time = _chart(at, "Responses on time, by stage and track")
     assert on_time["encoding"]["yOffset"]["field"] == "track_label"
     assert on_time["encoding"]["color"]["field"] == "track_label"
@@ -146,6 +173,7 @@ def test_periods_are_months_in_words(monkeypatch, tmp_path):
     assert set(table["Month"]) <= {m.strftime("%B %Y") for m in months}
     assert _axis_words(_chart(at, "Alerts raised per month, by theme"), "x")[0] == \
         months[0].strftime("%b %Y")
+    _show(at, "reviews")
     reviews = next(d.value for d in at.dataframe if "Judgement" in d.value.columns)
     assert all(re.fullmatch(r"[A-Z][a-z]+ \d{4}", m) for m in reviews["Month"])
 

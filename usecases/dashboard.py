@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -186,37 +187,58 @@ def _track_order(store: Store, track: str) -> int:
     return tracks.index(track) if track in tracks else len(tracks)
 
 
-def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month") -> Figures:
-    """Every figure on the dashboard for the filter, as things stood on ``as_of``."""
+#: The dashboard's parts, each counted and drawn only when it is the one on screen: the
+#: page shows one at a time, so a first visit after new data counts one part, not all.
+SECTIONS: dict[str, str] = {
+    "raised": "Alerts raised",
+    "ladder": "The ladder and timeliness",
+    "outstanding": "Outstanding now",
+    "reviews": "Reviews",
+    "other": "Good practice, CAFCASS, changes",
+}
+
+
+def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month",
+            sections: Iterable[str] | None = None) -> Figures:
+    """The dashboard's figures for the filter, as things stood on ``as_of``: every part's,
+    or only those of ``sections`` (keys of :data:`SECTIONS`; the others stay empty)."""
+    wanted = set(SECTIONS if sections is None else sections)
     db = store.db
     out = Figures()
-    labels = {cid: c.label for cid, c in category_labels(store.policy).items()}
-    out.raised = [{**r, "category_label": (labels.get(r["category"], r["category"])
-                                            or "No category")}
-                  for r in _with_period(q.raised_by_period(db, f, themes_of(store), period))]
-    out.by_theme = _sum_by(out.raised, ("period", "period_label", "period_short", "theme"),
-                           "alerts")
-    out.by_category = sorted(_sum_by(out.raised, ("category_label",), "alerts"),
-                             key=lambda r: (-r["alerts"], r["category_label"]))
-    out.by_team = q.by_team(db, f)
-    out.ladder = _per_level(store, q.ladder(db, f, as_of))
-    out.on_time = [{**r, "share_on_time": (round(r["on_time"] / r["responses"], 3)
-                                          if r["responses"] else 0.0)}
-                   for r in _per_level(store, q.responses_on_time(db, f))]
-    out.resolution = _resolution(store, q.resolved_spans(db, f, as_of))
-    out.over_cap = [{**r, "track_label": track_label(store, r["track"])}
-                    for r in _with_period(q.over_the_cap(db, f, as_of))]
-    out.outstanding = outstanding(store, f, as_of)
-    out.rag = [{**r, "judgement": RAG_WORDS.get(r["rag"], r["rag"])}
-               for r in _with_period(q.rag_by_period(db, f, period))]
-    out.rag_totals = sorted(
-        _sum_by(out.rag, ("period", "period_label", "period_short", "judgement"), "reviews"),
-        key=lambda r: (r["period"], _RAG_ORDER.get(r["judgement"], 9)))
-    out.drift = [{**r, "track_label": track_label(store, r["track"]),
-                  "latest": dt.date.fromisoformat(r["latest"])} for r in q.drift(db, f)]
-    out.good_practice = q.good_practice_by_team(db, f)
-    out.cafcass = _with_period(q.events_by_month(db, f, "cafcass_referral"))
-    out.late_changes = _with_period(q.late_changes(db, f))
+    if "raised" in wanted:
+        labels = {cid: c.label for cid, c in category_labels(store.policy).items()}
+        out.raised = [{**r, "category_label": (labels.get(r["category"], r["category"])
+                                                or "No category")}
+                      for r in _with_period(q.raised_by_period(db, f, themes_of(store),
+                                                               period))]
+        out.by_theme = _sum_by(out.raised, ("period", "period_label", "period_short",
+                                            "theme"), "alerts")
+        out.by_category = sorted(_sum_by(out.raised, ("category_label",), "alerts"),
+                                 key=lambda r: (-r["alerts"], r["category_label"]))
+        out.by_team = q.by_team(db, f)
+    if "ladder" in wanted:
+        out.ladder = _per_level(store, q.ladder(db, f, as_of))
+        out.on_time = [{**r, "share_on_time": (round(r["on_time"] / r["responses"], 3)
+                                              if r["responses"] else 0.0)}
+                       for r in _per_level(store, q.responses_on_time(db, f))]
+        out.resolution = _resolution(store, q.resolved_spans(db, f, as_of))
+        out.over_cap = [{**r, "track_label": track_label(store, r["track"])}
+                        for r in _with_period(q.over_the_cap(db, f, as_of))]
+    if "outstanding" in wanted:
+        out.outstanding = outstanding(store, f, as_of)
+    if "reviews" in wanted:
+        out.rag = [{**r, "judgement": RAG_WORDS.get(r["rag"], r["rag"])}
+                   for r in _with_period(q.rag_by_period(db, f, period))]
+        out.rag_totals = sorted(
+            _sum_by(out.rag, ("period", "period_label", "period_short", "judgement"),
+                    "reviews"),
+            key=lambda r: (r["period"], _RAG_ORDER.get(r["judgement"], 9)))
+        out.drift = [{**r, "track_label": track_label(store, r["track"]),
+                      "latest": dt.date.fromisoformat(r["latest"])} for r in q.drift(db, f)]
+    if "other" in wanted:
+        out.good_practice = q.good_practice_by_team(db, f)
+        out.cafcass = _with_period(q.events_by_month(db, f, "cafcass_referral"))
+        out.late_changes = _with_period(q.late_changes(db, f))
     return out
 
 
