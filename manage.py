@@ -223,6 +223,27 @@ def cmd_export_events(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_export_summary(args: argparse.Namespace) -> int:
+    """The year's anonymised counts (``usecases.export_summary``), to standard output or
+    ``--out``; the year is checked before the store is opened."""
+    from usecases.export_summary import parse_year, summary_csv
+
+    year = parse_year(args.year)
+    as_of = _as_of(args.as_of)
+    text = summary_csv(_open(args), year, as_of)
+    if not args.out:
+        sys.stdout.write(text)
+        return EXIT_OK
+    try:
+        with open(args.out, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+    except OSError as exc:
+        raise UserError(f"Could not write {args.out}: {exc.strerror or exc}.") from None
+    print(f"Wrote the summary of alerts raised from 1 Apr {year} to 31 Mar {year + 1} "
+          f"to {args.out}.")
+    return EXIT_OK
+
+
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
@@ -588,6 +609,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     history.add_argument("--db", help=db_help)
     history.set_defaults(handler=cmd_export_events)
+
+    summary = commands.add_parser(
+        "export-summary", help="a year's alerts as anonymised counts (CSV) to compare "
+                               "authorities: no child, person or free text; small counts <5")
+    summary.add_argument("--db", help=db_help)
+    summary.add_argument("--year", required=True, metavar="YYYY",
+                         help="the financial year starting 1 April YYYY (2026: 1 Apr 2026 "
+                              "to 31 Mar 2027)")
+    summary.add_argument("--out", metavar="FILE", help="write to FILE (default: standard "
+                                                       "output)")
+    summary.add_argument("--as-of", help="count what had happened by this day (YYYY-MM-DD; "
+                                         "default today)")
+    summary.set_defaults(handler=cmd_export_summary)
 
     users = commands.add_parser("users", help="add people who can sign in; set passwords")
     users_commands = users.add_subparsers(dest="users_command", required=True, metavar="ACTION")

@@ -6,6 +6,10 @@ levels an alert reached. Deciding what follows from these facts is not done here
 
 from __future__ import annotations
 
+import json
+from collections.abc import Collection
+from typing import Any
+
 import sqlite_utils
 
 #: How far a line-management walk goes (the same depth as ``db.recipients``).
@@ -82,28 +86,34 @@ def levels_reached(db: sqlite_utils.Database, alert_id: int) -> list[str]:
     return [r[0] for r in rows if r[0]]
 
 
+def child_pairs(db: sqlite_utils.Database) -> list[tuple[int, int | None, int | None]]:
+    """(child id, social worker, reviewer) of every child: whom a role means for a child
+    depends on these two people alone."""
+    return [(r[0], r[1], r[2]) for r in db.execute(
+        "SELECT id, social_worker_id, reviewer_id FROM children")]
+
+
 def alerts_reaching(
-    db: sqlite_utils.Database, levels: dict[str, set[str]]
-) -> list[dict]:
-    """Alerts that reached any of these levels ({track: {level, ...}}), with their child and
-    its social worker and reviewer (from ``alert_levels_reached``, kept as events are
-    written: not the log's JSON, alert by alert)."""
-    found: dict[int, dict] = {}
+    db: sqlite_utils.Database, levels: dict[str, set[str]], child_ids: Collection[int],
+) -> list[tuple[int, int]]:
+    """(alert id, child id) of the alerts about these children that reached any of these
+    levels ({track: {level, ...}}), from ``alert_levels_reached``, kept as events are
+    written (not the log's JSON, alert by alert)."""
+    if not child_ids:
+        return []
+    among, ids = _among("a.child_id", child_ids)
+    found: dict[int, int] = {}
     for track, wanted in levels.items():
         if not wanted:
             continue
         marks = ",".join("?" * len(wanted))
-        cursor = db.execute(
-            f"""SELECT DISTINCT a.id, a.ref, a.child_id, a.track, a.level, a.awaiting, a.status,
-                       c.social_worker_id, c.reviewer_id
-                FROM alert_levels_reached r JOIN alerts a ON a.id = r.alert_id
-                JOIN children c ON c.id = a.child_id
-                WHERE a.track = ? AND r.level IN ({marks})""",
-            [track, *sorted(wanted)])
-        names = [d[0] for d in cursor.description]
-        for values in cursor:  # tens of thousands of rows: plain tuples, zipped once each
-            found[values[0]] = dict(zip(names, values, strict=True))
-    return list(found.values())
+        for alert_id, child_id in db.execute(
+                f"""SELECT DISTINCT a.id, a.child_id
+                    FROM alerts a JOIN alert_levels_reached r ON r.alert_id = a.id
+                    WHERE {among} AND a.track = ? AND r.level IN ({marks})""",
+                [*ids, track, *sorted(wanted)]):
+            found[alert_id] = child_id
+    return list(found.items())
 
 
 def alert_ids_of_children(db: sqlite_utils.Database, child_ids: set[int]) -> set[int]:
@@ -125,37 +135,56 @@ def review_ties(db: sqlite_utils.Database, review_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def children_status(db: sqlite_utils.Database) -> list[tuple[int, str]]:
-    """(child id, legal status) of every child."""
-    return [(r[0], r[1]) for r in db.execute("SELECT id, legal_status FROM children")]
+def _among(column: str, ids: Collection[int] | None) -> tuple[str, list[Any]]:
+    """A condition keeping rows whose ``column`` is one of ``ids`` (None: every row), with
+    its parameter: the ids go in as one JSON list, however many there are."""
+    if ids is None:
+        return "1", []
+    return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(sorted(ids))]
 
 
-def reviews_rag(db: sqlite_utils.Database) -> list[tuple[int, str | None]]:
-    """(child id, RAG) of every review."""
-    return [(r[0], r[1]) for r in db.execute("SELECT child_id, rag FROM reviews")]
+def children_status_counts(db: sqlite_utils.Database,
+                           child_ids: Collection[int] | None) -> dict[str, int]:
+    """How many of these children (None: all) have each legal status."""
+    where, params = _among("id", child_ids)
+    return {r[0]: r[1] for r in db.execute(
+        f"SELECT legal_status, count(*) FROM children WHERE {where} GROUP BY 1", params)}
 
 
-def alerts_level(db: sqlite_utils.Database) -> list[tuple[int, str, str, str]]:
-    """(alert id, track, level, status) of every alert."""
-    return [(r[0], r[1], r[2], r[3])
-            for r in db.execute("SELECT id, track, level, status FROM alerts")]
+def review_rag_counts(db: sqlite_utils.Database,
+                      child_ids: Collection[int] | None) -> dict[str | None, int]:
+    """How many reviews of these children (None: all) were judged each RAG (None: none)."""
+    where, params = _among("child_id", child_ids)
+    return {r[0]: r[1] for r in db.execute(
+        f"SELECT rag, count(*) FROM reviews WHERE {where} GROUP BY 1", params)}
 
 
-def events_per_child(db: sqlite_utils.Database) -> dict[int, int]:
-    """How many events are about each child."""
-    # all events through the index, less the few a rolled-back import wrote: the same as
+def alert_level_counts(db: sqlite_utils.Database, alert_ids: Collection[int] | None
+                       ) -> list[tuple[str, str, str, int]]:
+    """(track, level, status, how many) of these alerts (None: all)."""
+    where, params = _among("id", alert_ids)
+    return [(r[0], r[1], r[2], r[3]) for r in db.execute(
+        f"SELECT track, level, status, count(*) FROM alerts WHERE {where} GROUP BY 1, 2, 3",
+        params)]
+
+
+def events_about(db: sqlite_utils.Database, child_ids: Collection[int] | None) -> int:
+    """How many events (not voided by a rolled-back import) are about these children (None:
+    any child)."""
+    where, params = _among("child_id", child_ids)
+    # counted through the index, less the few a rolled-back import wrote: the same as
     # counting live_events, without a look at every event's row to see it is not voided
-    counts = {r[0]: r[1] for r in db.execute(
-        "SELECT child_id, count(*) FROM events WHERE child_id IS NOT NULL GROUP BY child_id")}
-    for child_id, voided in db.execute(
-            """SELECT child_id, count(*) FROM events
-               WHERE child_id IS NOT NULL AND id IN (
-                   SELECT e.id FROM voided_event_ranges v
-                   JOIN events e ON e.id BETWEEN v.first_id AND v.last_id
-                   UNION SELECT e.id FROM voided_alerts a JOIN events e ON e.alert_id = a.alert_id)
-               GROUP BY child_id"""):
-        counts[child_id] -= voided
-    return {child_id: n for child_id, n in counts.items() if n}
+    total = db.execute(f"SELECT count(*) FROM events WHERE child_id IS NOT NULL AND {where}",
+                       params).fetchone()[0]
+    voided = db.execute(
+        f"""SELECT count(*) FROM events
+            WHERE child_id IS NOT NULL AND {where} AND id IN (
+                SELECT e.id FROM voided_event_ranges v
+                JOIN events e ON e.id BETWEEN v.first_id AND v.last_id
+                UNION SELECT e.id FROM voided_alerts a JOIN events e ON e.alert_id = a.alert_id)""",
+        params).fetchone()[0]
+    return total - voided
+
 
 
 def staff_person(db: sqlite_utils.Database, *, staff_id: int | None = None,

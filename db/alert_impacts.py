@@ -123,7 +123,8 @@ def differences(db: sqlite_utils.Database) -> list[str]:
     """How the table differs from what ``live_events`` says, in words (for ``verify``).
     Compares against a fresh fold in a temporary table, so nothing stored is touched."""
     db.execute("DROP TABLE IF EXISTS temp.impacts_from_log")
-    db.execute("CREATE TEMP TABLE impacts_from_log AS SELECT * FROM alert_impacts WHERE 0")
+    db.execute(CREATE[0].replace("CREATE TABLE IF NOT EXISTS alert_impacts",
+                                 "CREATE TEMP TABLE impacts_from_log"))  # with its defaults
     rows = db.execute(_FROM_LOG.format(
         where="(kind IN ('satisfied', 'impact_follow_up_due', 'impact_followed_up') "
               "AND alert_id IS NOT NULL) OR (kind = 'raised' AND "

@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 FIELDS = ("line", "alert", "child", "track", "date", "event", "level", "outcome", "by",
-          "until", "note", "category", "gate", "concern", "outcome_sought")
+          "until", "note", "category", "gate", "concern", "outcome_sought", "impact_note",
+          "actions", "follows")
 _BATCH = 2_000
 
 

@@ -442,6 +442,14 @@ def m015_alert_impacts(db: sqlite_utils.Database) -> None:
     refill(db)
 
 
+@MIGRATIONS()
+def m016_reviews_awaiting_reply_index(db: sqlite_utils.Database) -> None:
+    """The reviews whose decisions wait for a manager's reply, few next to ten years of
+    reviews: the inbox starts there, not with a scan of every review (issue 15)."""
+    _run(db, "CREATE INDEX idx_reviews_awaiting_reply ON reviews(reply_due, id) "
+             "WHERE reply_status IN ('awaiting', 'overdue')")
+
+
 EVENT_LOG_GUARDS = (
     """CREATE TRIGGER IF NOT EXISTS events_are_append_only_update
        BEFORE UPDATE ON events

@@ -35,7 +35,7 @@ from usecases.alert_forms import (
 )
 from usecases.alert_view import AlertView, TimelineEntry, alert_view
 from usecases.errors import UserError
-from usecases.impact import impact_for_alert, may_follow_up
+from usecases.impact import alert_it_follows, impact_for_alert, may_follow_up
 from usecases.import_events import gates_not_recorded
 from usecases.submissions import AlreadySaved
 
@@ -131,8 +131,19 @@ if may_respond:
 elif may_decide:
     status.append("**Your decision:** [read the latest response](#latest-response), then "
                   "record below it whether it resolves the concern.")
-box = st.error if view.overdue else st.warning if (may_respond or may_decide) else st.info
+impact_found = None if view.is_open else impact_for_alert(store, user, ref)
+may_follow = impact_found is not None and may_follow_up(store, user, ref)
+if may_follow and impact_found is not None and impact_found.waiting:
+    status.append("**Your follow-up:** did the change for the child last? "
+                  "[Record it below](#follow-up).")
+box = (st.error if view.overdue else
+       st.warning if (may_respond or may_decide or (may_follow and impact_found.waiting))
+       else st.info)
 box("  \n".join(status))
+if followed := alert_it_follows(store, user, ref):
+    st.page_link("pages/alert.py", label=f"Follows alert {followed}, whose change for the "
+                                         "child did not last",
+                 query_params={"ref": followed}, icon=":material/link:")
 if view.formal_breached:
     st.error(f"The formal process passed its limit on {uk_date(view.formal_due)}.")
 elif view.formal_at_risk:
@@ -255,11 +266,9 @@ def action_form() -> None:
     for key in errors.keys() - shown:
         field_error(errors, key)
     if st.button(SAVE_LABELS.get(kind, "Save"), type="primary", key=form.key("save")):
-        if wrong_date or wrong_actions:  # said under the field; nothing is saved until
-            # every date is a real one
-            st.session_state[ERRORS] = {"form": (form.name, form.version),
-                                        "errors": {"until": wrong_date} if wrong_date
-                                        else wrong_actions}
+        if wrong_date or wrong_actions:  # said under the field for as long as it is
+            # wrong; nothing is saved until every date is a real one
+            st.session_state.pop(ERRORS, None)
             st.rerun()
         try:
             recorded = act_from_form(
@@ -308,9 +317,9 @@ else:
     if view.is_open:
         st.caption(f"Nothing for {'an' if role[:1] in 'AEIOU' else 'a'} {role} to record on "
                    "this alert now.")
-    elif (impact_found := impact_for_alert(store, user, ref)) is not None:
+    elif impact_found is not None:
         impact_summary(impact_found)
-        if may_follow_up(store, user, ref):
+        if may_follow:
             follow_up_form(store, user, impact_found, on=as_of, now=now_utc())
     else:
         st.caption("The alert is closed: there is nothing more to record on it.")

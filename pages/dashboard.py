@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import altair as alt
 import streamlit as st
 
 from ui.auth import require_user
-from ui.charts import RAG_COLOURS, bar, chart_and_table, picked
+from ui.charts import OKABE_ITO, RAG_COLOURS, bar, chart_and_table, picked
 from ui.context import current_store, or_stop, today
 from ui.format import uk_date
 from ui.widgets import link_to_alert
@@ -21,6 +22,14 @@ from usecases.dashboard import (
     period_label,
     require_dashboard,
     visible_to,
+)
+from usecases.impact_figures import (
+    IMPACT_WORDS,
+    LASTED_WORDS,
+    impact_bars,
+    impact_table,
+    lasted_bars,
+    lasted_table,
 )
 from usecases.report_files import Table, display_rows, table_csv
 
@@ -46,10 +55,10 @@ theme = st.pills("Theme", list(options.themes), key="dash_theme")
 if start > end:
     st.error("The 'From' date is after the 'To' date: choose a period that runs forwards.")
     st.stop()
-st.caption(f"Alerts raised from {uk_date(start)} to {uk_date(end)}"
+st.caption(f"From {uk_date(start)} to {uk_date(end)}"
            + (f", {options.teams[team_id]}" if team_id is not None else "")
            + (f", {options.tracks[track]}" if track else "")
-           + (f", theme {theme}" if theme else "") + ". Click a bar to list the alerts behind it.")
+           + (f", theme {theme}" if theme else "") + ".")
 
 f = make_filter(store, start, end, team_id, track, theme)
 section = st.radio("Show", list(SECTIONS), format_func=SECTIONS.get, horizontal=True,
@@ -71,6 +80,7 @@ PERIOD = period.capitalize()
 
 
 def alerts_raised() -> None:
+    st.caption("Alerts raised in the period. Click a bar to list the alerts behind it.")
     event_theme = chart_and_table(
         "raised_by_theme",
         bar(fig.by_theme, x="period", label="period_short", words="period_label", y="alerts",
@@ -214,7 +224,75 @@ def the_rest() -> None:
                   for r in fig.late_changes))), hide_index=True, width="stretch")
 
 
+#: Okabe-Ito colours with one meaning on every chart of the part: green for improved or
+#: lasting, vermillion for not, sky blue for partly, orange for not yet followed up and
+#: reddish purple for not recorded.
+IMPACT_COLOURS = alt.Scale(domain=list(IMPACT_WORDS.values()),
+                           range=[OKABE_ITO[2], OKABE_ITO[4], OKABE_ITO[5], OKABE_ITO[3]])
+LASTED_COLOURS = alt.Scale(domain=list(LASTED_WORDS.values()),
+                           range=[OKABE_ITO[2], OKABE_ITO[5], OKABE_ITO[1]])
+IMPACT_GROUPS = {"theme": (("theme", "Theme"),),
+                 "stage_in_track": (("track_label", "Track"), ("stage", "Highest stage")),
+                 "team": (("team", "Team"),)}
+IMPACT_AXES = {"theme": "Theme", "stage_in_track": "Highest stage reached", "team": "Team"}
+
+
+def _share_words(share: float | None) -> str:
+    return "-" if share is None else f"{share:.0%}"
+
+
+def impact_for_the_child() -> None:
+    impact = fig.impact
+    assert impact is not None  # counted for this part
+    o = impact.overall
+    st.caption(f"Alerts resolved from {uk_date(start)} to {uk_date(end)} (not raised: the "
+               "difference made is known when an alert is resolved), with the filters above; "
+               f"follow-ups as answered by {uk_date(as_of)}. Shares of improved, partly and "
+               "not improved are of the alerts whose difference was recorded; sustained and "
+               "not sustained of those followed up. The charts show each group's alerts as "
+               "100%.")
+    cards = st.columns(3)
+    cards[0].metric("Alerts resolved", o["resolved"],
+                    help=f"{o['not_recorded']} with the difference not recorded")
+    cards[1].metric("Improved things for the child", _share_words(o["share_improved"]),
+                    help=f"{o['improved']} of {o['recorded']} with the difference recorded; "
+                         f"partly improved: {_share_words(o['share_partly'])}")
+    cards[2].metric("The change lasted", _share_words(o["share_sustained"]),
+                    help=f"{o['sustained']} of {o['answered']} followed up; "
+                         f"{o['not_followed_up']} not yet followed up")
+    breakdowns = (("theme", impact.by_theme, "theme"),
+                  ("stage", impact.by_level, "stage_in_track"),
+                  ("team", impact.by_team, "team"))
+    for name, rows, key in breakdowns:
+        axis = IMPACT_AXES[key]
+        chart_and_table(
+            f"impact_by_{name}",
+            bar(impact_bars(rows, key), x=key, y="percent", colour="difference",
+                colour_title="Difference for the child", scale=IMPACT_COLOURS,
+                horizontal=True, percent=True,
+                title=f"Difference made for the child, by {axis.lower()}",
+                x_title=axis, y_title="Alerts resolved (%)"),
+            impact_table(f"Difference made by {axis.lower()}", rows, IMPACT_GROUPS[key]))
+    for name, rows, key in breakdowns:
+        axis = IMPACT_AXES[key]
+        chart_and_table(
+            f"lasted_by_{name}",
+            bar(lasted_bars(rows, key), x=key, y="percent", colour="lasted",
+                colour_title="Whether it lasted", scale=LASTED_COLOURS,
+                horizontal=True, percent=True,
+                title=f"Whether the change lasted, by {axis.lower()}",
+                x_title=axis, y_title="Alerts improved or partly improved (%)"),
+            lasted_table(f"Whether it lasted by {axis.lower()}", rows, IMPACT_GROUPS[key]))
+    st.markdown("**Working days from raising to the agreed actions** (resolutions that "
+                "recorded actions)")
+    st.dataframe(display_rows(Table(
+        "To the agreed actions", ("Track", "Resolutions with actions", "Median working days",
+                                  "Mean working days"),
+        tuple((r["track_label"], r["alerts"], r["median_working_days"], r["mean_working_days"])
+              for r in impact.to_actions))), hide_index=True, width="stretch")
+
+
 PARTS = {"raised": alerts_raised, "ladder": the_ladder, "outstanding": outstanding_now,
-         "reviews": reviews, "other": the_rest}
+         "reviews": reviews, "other": the_rest, "impact": impact_for_the_child}
 st.subheader(SECTIONS[section])
 PARTS[section]()

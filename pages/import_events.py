@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rules.alert_state import OUTCOMES, USER_EVENTS
+from rules.alert_state import OUTCOMES
+from rules.impact import IMPACTS, SUSTAINED
 from rules.legacy import NOT_RECORDED
 from rules.roles import ROLES
 from ui.auth import require_user
@@ -13,6 +14,7 @@ from ui.context import current_store, or_stop, today
 from usecases.errors import UserError
 from usecases.import_events import (
     COLUMNS,
+    EVENTS,
     MAP_COLUMNS,
     REQUIRED,
     VALUE_COLUMNS,
@@ -36,12 +38,18 @@ WHAT = {
     "alert": "the alert's reference", "child": "the child's case reference",
     "track": "iro or cp (empty: from the child's legal status)", "date": "the event's date",
     "event": "what happened", "level": "the level raised or escalated to",
-    "outcome": "a response's outcome", "by": "who did it (a role or an e-mail address)",
+    "outcome": "a response's outcome, a resolved alert's difference for the child, or "
+               "whether that change lasted",
+    "by": "who did it (a role or an e-mail address)",
     "until": "a date agreed, or more time asked for", "note": "free text",
     "category": "the concern's category (empty: 'Not recorded')",
     "gate": "who was consulted before a formal step",
     "concern": "a raised row: the issue of concern, as written",
     "outcome_sought": "a raised row: the outcome sought, as written",
+    "impact_note": "a satisfied row: what changed for the child, as written",
+    "actions": "a satisfied row: the actions agreed, as 2026-12-23: Visits booked; "
+               "2027-01-10: Plan shared",
+    "follows": "a raised row: the earlier alert whose change did not last",
 }
 
 store = current_store()
@@ -120,10 +128,10 @@ if use_map:
                            help="Date cells in an Excel workbook are read whatever this says.")
     allowed = {
         "track": list(policy.tracks),
-        "event": list(USER_EVENTS),
+        "event": list(EVENTS),
         "level": ["informal", *dict.fromkeys(r for t in policy.tracks.values()
                                              for r in t.roles_on_ladder)],
-        "outcome": list(OUTCOMES),
+        "outcome": [*OUTCOMES, *IMPACTS, *SUSTAINED],
         "category": [*dict.fromkeys(c.id for t in policy.tracks.values()
                                     for c in t.categories), NOT_RECORDED],
         "by": list(ROLES),

@@ -143,9 +143,11 @@ def show_row(row: InboxRow, ack: FormRound) -> None:
                 st.warning(row.note, icon=":material/warning:")
             if row.respondable and saved == f"inbox_{row.key}":
                 show_saved(saved)  # where the person clicked
-        if row.respondable:
-            with st.expander(f"Respond to {row.key} or ask for more time"):
-                respond_form(row)
+        if row.respondable and st.toggle(f"Respond to {row.key} or ask for more time",
+                                         key=f"inbox_open_{row.key}"):
+            # the form is drawn only for the rows opened: a page of 25 forms, each with
+            # its choices and text box, took most of the inbox's time (issue 15)
+            respond_form(row)
 
 
 st.title("Inbox")

@@ -42,7 +42,7 @@ NOTE_LABELS = {
     "hos_notified": "Note",
     "legal_advice": "Note",
     "cafcass_referral": "Note",
-    "impact_followed_up": "Whether the change lasted",
+    "impact_followed_up": "How things are for the child now",
 }
 GATE_LABEL = "Consulted before going formal"
 IMPACT_NOTE_LABEL = "What changed for the child"

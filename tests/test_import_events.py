@@ -95,7 +95,7 @@ def test_a_file_with_bad_rows_imports_nothing_and_reports_every_problem(tmp_path
         "line 7, event: 'shouted' is not an event this import knows. Use one of: raised, "
         "responded, satisfied, not_satisfied, escalated, extension_requested, "
         "extension_agreed, extension_refused, withdrawn, hos_notified, cafcass_referral, "
-        "legal_advice, complaint, acknowledged.",
+        "legal_advice, complaint, acknowledged, impact_followed_up.",
         "line 9, outcome: 'maybe' is not an outcome. Use one of: agree, uphold, alternative, "
         "no_action.",
         "line 12, event: The alert is waiting for Team Manager at Informal stage; Director "
@@ -115,7 +115,8 @@ def test_a_missing_column_is_reported_before_anything_else(tmp_path):
     assert str(refused.value.problems[0]) == (
         "line 1: the header is missing the columns track, level, outcome, by, until, note, "
         "category. Expected: alert,child,track,date,event,level,outcome,by,until,note,"
-        "category (and, if you have them, concern,outcome_sought).")
+        "category (and, if you have them, concern,outcome_sought,impact_note,actions,"
+        "follows).")
 
 
 def test_an_alert_must_start_with_raised(tmp_path):

@@ -282,7 +282,8 @@ def test_unknown_columns_are_refused_not_dropped(tmp_path):
                                            ",,,,,Dale\n", as_of=AS_OF) == [
         "line 1: 'officer' is not a column this import knows. Its columns are: alert, child, "
         "track, date, event, level, outcome, by, until, note, category, concern, "
-        "outcome_sought. Remove it, or describe the spreadsheet's own columns in a map "
+        "outcome_sought, impact_note, actions, follows. Remove it, or describe the "
+        "spreadsheet's own columns in a map "
         "(--map)."]
 
 
@@ -427,7 +428,8 @@ def test_map_problems_are_listed_together(tmp_path):
         "sheets: this is not a key a map has. Use: sheet, header_row, date_format, columns, "
         "values, defaults, ignore.",
         "columns.alrt: 'alrt' is not a column of this import. Use one of: alert, child, track, "
-        "date, event, level, outcome, by, until, note, category, concern, outcome_sought, gate.",
+        "date, event, level, outcome, by, until, note, category, concern, outcome_sought, "
+        "impact_note, actions, follows, gate.",
         "values.date: 'date' is not a column of this import. Use one of: track, event, level, "
         "outcome, by, category.",
         "date_format: 'MM/DD/YYYY' is not a format this import reads. Use YYYY-MM-DD or "

@@ -43,7 +43,7 @@ def test_the_dashboard_shows_one_part_at_a_time_and_opens_on_alerts_raised(monke
     assert show.label == "Show" and show.value == "raised"
     assert list(show.options) == [
         "Alerts raised", "The ladder and timeliness", "Outstanding now", "Reviews",
-        "Good practice, CAFCASS, changes"]
+        "Good practice, CAFCASS, changes", "Impact for the child"]
     assert [h.value for h in at.subheader] == ["Alerts raised"]
     assert len(_charts(at)) == 3
     _show(at, "outstanding")
@@ -56,10 +56,10 @@ def test_every_chart_has_a_title_axis_titles_and_safe_colours(monkeypatch, tmp_p
                    "pages/dashboard.py")
     assert at.title[0].value == "Dashboard"
     charts, downloads = [], 0
-    for part in ("raised", "ladder", "outstanding", "reviews", "other"):
+    for part in ("raised", "ladder", "outstanding", "reviews", "other", "impact"):
         charts += _charts(_show(at, part))
         downloads += len(at.get("download_button"))
-    assert len(charts) == 7
+    assert len(charts) == 13
     for spec in charts:
         assert spec.get("title")
         enc = spec["encoding"]
@@ -68,7 +68,7 @@ def test_every_chart_has_a_title_axis_titles_and_safe_colours(monkeypatch, tmp_p
         colour = enc.get("color", {}).get("scale", {}).get("range")
         if colour:
             assert set(colour) <= set(OKABE_ITO)
-    assert downloads == 8  # seven charts' numbers, and the outstanding
+    assert downloads == 14  # thirteen charts' numbers, and the outstanding
 
 
 def test_team_table_matches_the_store(monkeypatch, tmp_path):

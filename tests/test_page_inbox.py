@@ -102,9 +102,18 @@ def test_amber_and_red_reviews_routed_to_a_manager_are_in_the_inbox(tmp_path):
     assert len([r for r in inbox(store, manager, AS_OF) if r.kind == "review"]) == len(rows) - 1
 
 
+def _open(at, *refs: str) -> None:
+    """Switch on the rows' "Respond to ... or ask for more time"."""
+    for ref in refs:
+        at.toggle(key=f"inbox_open_{ref}").set_value(True)
+    at.run()
+
+
 def test_respond_and_ask_for_more_time_from_the_row(monkeypatch, tmp_path):
     store, manager = _store_with_three_alerts(tmp_path)
     at = open_page(app(monkeypatch, store, manager), "pages/inbox.py")
+    assert not at.text_area  # no form until the row's "Respond" is switched on
+    _open(at, "IN-LATE", "IN-SOON")
     at.radio(key="inbox_IN-LATE.0.outcome").set_value("agree")
     at.text_area(key="inbox_IN-LATE.0.note").input("Visits booked for every fortnight.")
     at.button(key="inbox_IN-LATE.0.send").click().run()
@@ -143,6 +152,7 @@ def test_a_row_says_whose_child_what_is_asked_by_whom_and_by_when(monkeypatch, t
               outcome_sought="**Urgent**: a school place <b>now</b>")
     manager = line.holder(store, "service_manager")
     at = open_page(app(monkeypatch, store, manager), "pages/inbox.py")
+    _open(at, "WL-1")
     page = texts(at)
     assert ("#### Alexandra\\-Josephine Featherstonehaugh\\-Worthington · WL\\-0001"
             in page)
@@ -165,6 +175,7 @@ def test_a_row_says_whose_child_what_is_asked_by_whom_and_by_when(monkeypatch, t
 def test_a_response_is_chosen_never_assumed(monkeypatch, tmp_path):
     store, manager = _store_with_three_alerts(tmp_path)
     at = open_page(app(monkeypatch, store, manager), "pages/inbox.py")
+    _open(at, "IN-LATE")
     assert at.radio(key="inbox_IN-LATE.0.outcome").value is None
     at.text_area(key="inbox_IN-LATE.0.note").input("Visits booked.")
     at.button(key="inbox_IN-LATE.0.send").click().run()

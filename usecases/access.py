@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,7 @@ from db.access import (
     alert_ties,
     alerts_reaching,
     all_child_ids,
+    child_pairs,
     child_ties_by_id,
     child_ties_by_ref,
     children_linked,
@@ -350,27 +351,34 @@ def _sent_to(store: Store, user: SignedInUser, alert: _Alert, cache: dict | None
     return hit and _is_person_for(store, user, alert.child_id, {} if cache is None else cache)
 
 
-def _alerts_sent_to_user(store: Store, user: SignedInUser) -> list[dict]:
-    """Every alert addressed or copied to this person at a level it reached.
+def _alerts_sent_to_user(store: Store, user: SignedInUser,
+                         skip_children: Collection[int] = ()) -> list[tuple[int, int]]:
+    """(alert id, child id) of every alert addressed or copied to this person at a level it
+    reached (but those about ``skip_children``, whom the caller already knows they may see).
 
     Whom a role means for a child depends only on the child's social worker and reviewer
-    (``usecases.recipients``), so it is worked out once per such pair, not per alert: a
-    head of service's ten years of alerts share a few hundred pairs."""
+    (``usecases.recipients``), so it is worked out once per such pair, and the children
+    whose pair means this person are found first: a service manager's share of ten years
+    of alerts is then read, not the whole authority's (issue 15)."""
     if user.role == ADMIN:
         return []
     levels = _levels_for_role(store.policy, user.role)
     if not levels:
         return []
     cache: dict[tuple[int | None, int | None], bool] = {}
+    chains: dict[int, list[dict]] = {}
 
-    def person_for(row: dict) -> bool:
-        key = (row["social_worker_id"], row["reviewer_id"])
-        if key not in cache:
-            cache[key] = any(p["id"] == user.staff_id
-                             for p in people_for_role_of(store, row, user.role))
-        return cache[key]
+    def person_for(pair: tuple[int | None, int | None]) -> bool:
+        if pair not in cache:
+            child = {"social_worker_id": pair[0], "reviewer_id": pair[1]}
+            cache[pair] = any(p["id"] == user.staff_id
+                              for p in people_for_role_of(store, child, user.role, chains))
+        return cache[pair]
 
-    return [row for row in alerts_reaching(store.db, levels) if person_for(row)]
+    skip = set(skip_children)
+    children = [child_id for child_id, worker, reviewer in child_pairs(store.db)
+                if child_id not in skip and person_for((worker, reviewer))]
+    return alerts_reaching(store.db, levels, children)
 
 
 # -- decisions: children -----------------------------------------------------------------------
@@ -780,23 +788,33 @@ REVIEWER_TIE, CARE_TIE, WIDE_TIE, SENT_TIE, TEAM_TIE = "reviewer", "care", "wide
 WHOLE_RECORD_TIES = frozenset({REVIEWER_TIE, CARE_TIE, WIDE_TIE})
 
 
+def ties_to_every_child(store: Store, user: SignedInUser) -> set[str]:
+    """The ties this person has to every child, whoever the child is: acting for every
+    reviewer, a role that sees every child; none for anyone else (or the administrator)."""
+    everyone = set()
+    if user.role == ADMIN:
+        return everyone
+    if acts_for_reviewer(store, user):
+        everyone.add(REVIEWER_TIE)
+    if is_authority_wide(store, user):
+        everyone.add(WIDE_TIE)
+    return everyone
+
+
 def child_ties(store: Store, user: SignedInUser) -> dict[int, set[str]]:
     """Every child this person may see (even only its summary): child id -> the ties."""
     if user.role == ADMIN:
         return {}
     ties: dict[int, set[str]] = {}
-    everyone = set()
-    if acts_for_reviewer(store, user):
-        everyone.add(REVIEWER_TIE)
-    if is_authority_wide(store, user):
-        everyone.add(WIDE_TIE)
+    everyone = ties_to_every_child(store, user)
     if everyone:
         ties = {child_id: set(everyone) for child_id in all_child_ids(store.db)}
     for child_id, found in children_linked(store.db, user.staff_id).items():
         ties.setdefault(child_id, set()).update(found)
     if not everyone:  # someone who sees every child whole gains nothing from the alerts sent
-        for row in _alerts_sent_to_user(store, user):
-            ties.setdefault(row["child_id"], set()).add(SENT_TIE)
+        # nor from those about the children they are already tied to
+        for _, child_id in _alerts_sent_to_user(store, user, skip_children=list(ties)):
+            ties.setdefault(child_id, set()).add(SENT_TIE)
     if user.role == BUSINESS_SUPPORT and user.team_id is not None:
         for child_id in children_of_team(store.db, user.team_id):
             ties.setdefault(child_id, set()).add(TEAM_TIE)
@@ -847,8 +865,10 @@ def visible_alert_ids(store: Store, user: SignedInUser) -> set[int] | None:
         return set()
     if is_authority_wide(store, user) or acts_for_reviewer(store, user):
         return None
-    ids = alert_ids_of_children(store.db, set(children_linked(store.db, user.staff_id)))
-    return ids | {row["id"] for row in _alerts_sent_to_user(store, user)}
+    linked = set(children_linked(store.db, user.staff_id))
+    ids = alert_ids_of_children(store.db, linked)
+    return ids | {alert_id for alert_id, _ in _alerts_sent_to_user(store, user,
+                                                                   skip_children=linked)}
 
 
 def only_visible_alerts(store: Store, user: SignedInUser, rows: list[Any],
@@ -861,7 +881,11 @@ def only_visible_alerts(store: Store, user: SignedInUser, rows: list[Any],
 def only_visible_children(store: Store, user: SignedInUser, rows: list[Any], key: str,
                           ties: set[str] | frozenset[str] = WHOLE_RECORD_TIES) -> list[Any]:
     """The rows about children (the child's id under ``key``) this person has one of these
-    ties to (by default: whose whole record they may see)."""
+    ties to (by default: whose whole record they may see). Someone tied so to every child
+    keeps every row, without listing the authority's children (issue 15: a head of
+    service's every-team inbox)."""
+    if ties_to_every_child(store, user) & ties:
+        return list(rows)
     found = child_ties(store, user)
     return [r for r in rows if found.get(_get(r, key), set()) & ties]
 

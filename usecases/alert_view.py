@@ -14,15 +14,25 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from db.alerts import alert_by_ref
+from db.alert_impacts import impact_of
+from db.alerts import alert_by_id, alert_by_ref
 from db.queries import alert_detail, staff_names
 from rules.alert_state import INFORMAL, REVIEWER, AlertState
 from rules.alert_transitions import level_name, reviewer_word, sentence
 from rules.conversation import Said, outcome_words, said, without_typed
 from rules.dates import uk_date
 from rules.deadline_text import Deadline, deadline
+from rules.impact import (
+    FOLLOW_UP_DUE,
+    FOLLOWED_UP_KIND,
+    IMPACT_EVENTS,
+    IMPACT_WORDS,
+    SUSTAINED_WORDS,
+)
 from rules.legacy import category_labels
 from rules.policy import Track
 from rules.roles import role_name
@@ -52,9 +62,76 @@ EVENT_WORDS = {
     "formal_breached": "20-day limit passed",
     "cafcass_prompt": "Consider CAFCASS",
     "raised_late": "Raised later than the policy asks",
+    FOLLOW_UP_DUE: "Follow-up due: did the change last?",
+    FOLLOWED_UP_KIND: "Follow-up recorded",
 }
 #: Events that put the alert at a level: the timeline says "to" that level, not "at".
 MOVES = ("raised", "escalated")
+#: Labels of what a person chose from the form's list (see :func:`chosen`).
+IMPACT_LABEL = "Difference for the child"
+SUSTAINED_LABEL = "Did the change last"
+FOLLOWS_LABEL = "Follows alert"
+
+
+def chosen(kind: str, data: Mapping[str, Any]) -> tuple[Said, ...]:
+    """What a person picked rather than typed, in words: the difference resolving made for
+    the child, whether the change lasted, and the alert a new one follows (issue 16).
+
+    The timeline puts these before what they typed (``rules.conversation.said``) so the
+    exchange, the case note, the printable page and the child's chronology all say them in
+    the same words; a slug never reaches a reader. An empty or unknown value (an alert
+    resolved before the impact was asked, or imported without it) gives nothing here.
+    """
+    found: list[Said] = []
+    impact = data.get("impact")
+    if kind == "satisfied" and isinstance(impact, str) and impact and impact in IMPACT_WORDS:
+        found.append(Said(IMPACT_LABEL, IMPACT_WORDS[impact]))
+    sustained = data.get("sustained")
+    if (kind == FOLLOWED_UP_KIND and isinstance(sustained, str) and sustained
+            and sustained in SUSTAINED_WORDS):
+        found.append(Said(SUSTAINED_LABEL, SUSTAINED_WORDS[sustained]))
+    follows = data.get("follows")
+    if kind == "raised" and isinstance(follows, str) and follows.strip():
+        found.append(Said(FOLLOWS_LABEL,
+                          f"{follows.strip()}, whose change for the child did not last"))
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class ImpactSummary:
+    """What resolving the alert changed for the child and whether it lasted, as known on
+    the view's date: a follow-up asked for or answered later, or a new alert raised later,
+    is not known yet on a page printed as at an earlier day. The words anyone typed are in
+    the exchange, once; this is the summary an inspector reads first."""
+
+    impact: str  # a slug of IMPACT_WORDS; "" when not recorded (imported, or older)
+    resolved_on: dt.date
+    follow_up_on: dt.date | None  # None: nothing to follow up (not improved, or imported)
+    asked_on: dt.date | None
+    sustained: str
+    followed_up_on: dt.date | None
+    linked_ref: str
+    linked_on: dt.date | None
+
+    def lines(self) -> list[tuple[str, str]]:
+        """(label, words) rows, the same on the case note and the printable page."""
+        rows = [(IMPACT_LABEL, f"{IMPACT_WORDS.get(self.impact, IMPACT_WORDS[''])} "
+                               f"(resolved {uk_date(self.resolved_on)})")]
+        if self.followed_up_on is not None and self.sustained:
+            rows.append((SUSTAINED_LABEL, f"{SUSTAINED_WORDS.get(self.sustained, '')} "
+                                          f"(followed up {uk_date(self.followed_up_on)})"))
+        elif self.asked_on is not None:
+            rows.append((SUSTAINED_LABEL, "Not yet known: the follow-up was asked for on "
+                                          f"{uk_date(self.asked_on)}"))
+        elif self.follow_up_on is not None:
+            rows.append((SUSTAINED_LABEL, "Not yet known: to be asked on "
+                                          f"{uk_date(self.follow_up_on)}, or at the child's "
+                                          "next review if that is sooner"))
+        if self.linked_ref:
+            rows.append(("Followed by", f"alert {self.linked_ref}, raised on "
+                                        f"{uk_date(self.linked_on)} because the change did "
+                                        "not last"))
+        return rows
 
 
 @dataclass(frozen=True)
@@ -69,7 +146,9 @@ class TimelineEntry:
     kind: str = ""
     level: str = ""  # the level's name: where it happened, or where the alert moved to
     outcome: str = ""  # a response's outcome, in words
-    said: tuple[Said, ...] = ()  # what the person typed, labelled, exactly as typed
+    #: What the person chose, in words (:func:`chosen`), then what they typed, labelled,
+    #: exactly as typed.
+    said: tuple[Said, ...] = ()
     policy: str = ""  # "seed-001 version 1": the policy a rule applied
 
     @property
@@ -155,6 +234,8 @@ class AlertView:
     #: The last response recorded, and whether it answers the alert where it is now.
     latest_response: TimelineEntry | None = None
     response_is_current: bool = False
+    #: What resolving changed for the child, as known on ``as_of`` (None: not resolved).
+    impact: ImpactSummary | None = None
 
     @property
     def is_open(self) -> bool:
@@ -216,6 +297,9 @@ class AlertView:
             lines.append(f"Formal process: started {uk_date(self.formal_started)}, must finish "
                          f"by {uk_date(self.formal_due)}"
                          + (" - limit passed" if self.formal_breached else ""))
+        if self.impact is not None:
+            lines += ["", "Impact for the child:"]
+            lines += [f"  {label}: {words}" for label, words in self.impact.lines()]
         lines += ["", "History (oldest first):"]
         for entry in self.timeline:
             lines += entry.note_lines()
@@ -237,6 +321,11 @@ class AlertView:
                           f"finish by {uk_date(self.formal_due)}"))
         fact_rows = "".join(f"<tr><th scope='row'>{e(k)}</th><td>{e(v or '-')}</td></tr>"
                             for k, v in facts)
+        impact_table = ""
+        if self.impact is not None:
+            impact_table = ("<table><caption>Impact for the child</caption>" + "".join(
+                f"<tr><th scope='row'>{e(k)}</th><td>{e(v)}</td></tr>"
+                for k, v in self.impact.lines()) + "</table>")
         entries = []
         for t in self.timeline:
             said_rows = "".join(f"<dt>{e(s.label)}</dt><dd class='typed'>{e(s.text)}</dd>"
@@ -255,7 +344,7 @@ class AlertView:
             f"<h1>Alert of concern {e(self.ref)}</h1>"
             "<p class='marking'>OFFICIAL-SENSITIVE: a child's record. Printed from IRO "
             f"alerts as at {e(uk_date(self.as_of))}.</p>"
-            f"<table><caption>The alert</caption>{fact_rows}</table>"
+            f"<table><caption>The alert</caption>{fact_rows}</table>{impact_table}"
             "<h2>The exchange, oldest first</h2>"
             f"<ol class='exchange'>{''.join(entries)}</ol></article>"
         )
@@ -343,9 +432,11 @@ def alert_view(store: Store, user: SignedInUser, ref: str, as_of: dt.date,
             on=on, what=EVENT_WORDS.get(kind, kind).replace("Reviewer", reviewer), who=who,
             reason=without_typed(reason, data, "(see above)"),
             derived=rule is not None, rule=rule, pending=is_pending, kind=kind,
-            level=_level_label(track, at), outcome=outcome_words(kind, data),
-            said=said(kind, data, concern=detail["concern"] or "",
-                      outcome_sought=detail["outcome_sought"] or ""),
+            # the follow-up comes after the alert closed: it is at no level of the ladder
+            level="" if kind in IMPACT_EVENTS else _level_label(track, at),
+            outcome=outcome_words(kind, data),
+            said=chosen(kind, data) + said(kind, data, concern=detail["concern"] or "",
+                                            outcome_sought=detail["outcome_sought"] or ""),
             policy=policy))
     latest, current = _latest_response(timeline)
     days_left = None
@@ -383,7 +474,33 @@ def alert_view(store: Store, user: SignedInUser, ref: str, as_of: dt.date,
         extension_until=state.extension_until, ladder=ladder, timeline=timeline,
         access=decision, as_of=as_of, deadline=due_words, latest_response=latest,
         response_is_current=current and state.awaiting == REVIEWER,
+        impact=_impact(store, row.id, as_of) if state.status == "resolved" else None,
     )
+
+
+def _impact(store: Store, alert_id: int, as_of: dt.date) -> ImpactSummary | None:
+    """The alert's impact from ``alert_impacts``, with only what had happened by ``as_of``
+    (the table holds today's answer; a view of an earlier day must not know it yet)."""
+    row = impact_of(store.db, alert_id)
+    day = as_of.isoformat()
+    if row is None or row["resolved_on"] > day:
+        return None
+
+    def by_then(value: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(value) if value and value <= day else None
+
+    followed_up_on = by_then(row["followed_up_on"])
+    linked_ref, linked_on = "", None
+    linked = alert_by_id(store.db, row["linked_alert_id"]) if row["linked_alert_id"] else None
+    if linked is not None:
+        linked_on = by_then(linked.state.get("raised_on"))
+        linked_ref = linked.ref if linked_on else ""
+    return ImpactSummary(
+        impact=row["impact"], resolved_on=dt.date.fromisoformat(row["resolved_on"]),
+        follow_up_on=dt.date.fromisoformat(row["follow_up_on"]) if row["follow_up_on"] else None,
+        asked_on=by_then(row["prompted_on"]),
+        sustained=row["sustained"] if followed_up_on else "", followed_up_on=followed_up_on,
+        linked_ref=linked_ref, linked_on=linked_on)
 
 
 def _level_label(track: Track, slug: str) -> str:

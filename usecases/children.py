@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass, field
 
 from db.access import (
-    alerts_level,
-    children_status,
-    events_per_child,
+    alert_level_counts,
+    children_status_counts,
+    events_about,
+    review_rag_counts,
     review_ties,
-    reviews_rag,
 )
 from db.events import Event, events_for_child
 from db.queries import (
@@ -43,11 +43,12 @@ from usecases.access import (
     require_view_child,
     require_view_review,
     review_access,
+    ties_to_every_child,
     visible_alert_ids,
     visible_children,
 )
 from usecases.accounts import SignedInUser
-from usecases.alert_view import EVENT_WORDS
+from usecases.alert_view import EVENT_WORDS, chosen
 from usecases.changes import CHANGE_EVENT_WORDS
 from usecases.reviews import REPLY_ROLES
 from usecases.store import Store
@@ -117,26 +118,36 @@ class HomeCounts:
 
 
 def home_counts(store: Store, user: SignedInUser) -> HomeCounts:
-    """The home page's figures over what this person may see (the administrator: none)."""
+    """The home page's figures over what this person may see (the administrator: none).
+
+    Counted in SQL over the children (and alerts) they may see; for someone tied to every
+    child, over the whole store without listing the children first (issue 15: a head of
+    service's home page on ten years of records)."""
     db = store.db
-    ties = child_ties(store, user)
-    whole = {child_id for child_id, found in ties.items() if found & WHOLE_RECORD_TIES}
-    statuses = [status for child_id, status in children_status(db) if child_id in ties]
-    rags = [rag for child_id, rag in reviews_rag(db) if child_id in whole]
-    alert_ids = visible_alert_ids(store, user)
-    alerts = [a for a in alerts_level(db) if alert_ids is None or a[0] in alert_ids]
+    if user.role == ADMIN:
+        return HomeCounts(0, 0, 0, 0, 0, 0, 0, 0, {})
+    seen: list[int] | None = None
+    whole: list[int] | None = None
+    if not ties_to_every_child(store, user) & WHOLE_RECORD_TIES:
+        ties = child_ties(store, user)
+        seen = list(ties)
+        whole = [child_id for child_id, found in ties.items() if found & WHOLE_RECORD_TIES]
+    statuses = children_status_counts(db, seen)
+    rags = review_rag_counts(db, whole)
     by_level: dict[tuple[str, str], int] = {}
-    for _, track, level, status in alerts:
+    opened = closed = 0
+    for track, level, status, n in alert_level_counts(db, visible_alert_ids(store, user)):
         if status == "open":
-            by_level[(track, level)] = by_level.get((track, level), 0) + 1
-    events = sum(n for child_id, n in events_per_child(db).items() if child_id in whole)
+            by_level[(track, level)] = by_level.get((track, level), 0) + n
+            opened += n
+        else:
+            closed += n
     return HomeCounts(
-        children_looked_after=statuses.count("looked_after"),
-        children_child_protection=statuses.count("child_protection"),
-        reviews=len(rags), reviews_red=rags.count("red"), reviews_amber=rags.count("amber"),
-        alerts_open=sum(1 for a in alerts if a[3] == "open"),
-        alerts_closed=sum(1 for a in alerts if a[3] != "open"),
-        events=events, open_by_level=by_level)
+        children_looked_after=statuses.get("looked_after", 0),
+        children_child_protection=statuses.get("child_protection", 0),
+        reviews=sum(rags.values()), reviews_red=rags.get("red", 0),
+        reviews_amber=rags.get("amber", 0), alerts_open=opened, alerts_closed=closed,
+        events=events_about(db, whole), open_by_level=by_level)
 
 
 @dataclass
@@ -222,13 +233,16 @@ def child_record(store: Store, user: SignedInUser, case_ref: str,
 
 
 def _details(event: Event, alert: dict | None) -> str:
-    """What happened and what was said, as typed: a response's outcome and words, the
-    reasons and the record of consultation, then the rules' sentence."""
+    """What happened and what was said, as typed: a response's outcome and words, what a
+    resolution changed for the child and whether it lasted (in the alert page's words,
+    ``usecases.alert_view.chosen``), the reasons, the record of consultation and the
+    actions agreed, then the rules' sentence."""
     if alert is None:
         return event.reason
     parts = []
     if outcome := outcome_words(event.kind, event.data):
         parts.append(f"Outcome: {outcome}.")
+    parts += [f"{item.label}: {item.text}." for item in chosen(event.kind, event.data)]
     parts += [f"{item.label}: \"{item.text}\"" for item in said(
         event.kind, event.data, concern=alert.get("concern") or "",
         outcome_sought=alert.get("outcome_sought") or "")]

@@ -27,6 +27,7 @@ from rules.roles import role_name
 from usecases.access import visible_alert_ids
 from usecases.accounts import SignedInUser
 from usecases.errors import UserError
+from usecases.impact_figures import ImpactFigures, impact_figures
 from usecases.store import Store
 
 #: Who may see the dashboard and the reports.
@@ -88,6 +89,7 @@ class Figures:
     good_practice: list[dict] = field(default_factory=list)
     cafcass: list[dict] = field(default_factory=list)
     late_changes: list[dict] = field(default_factory=list)
+    impact: ImpactFigures | None = None  # alerts resolved in the period (issue 16)
 
 
 def choices(store: Store) -> Choices:
@@ -195,6 +197,7 @@ SECTIONS: dict[str, str] = {
     "outstanding": "Outstanding now",
     "reviews": "Reviews",
     "other": "Good practice, CAFCASS, changes",
+    "impact": "Impact for the child",
 }
 
 
@@ -239,6 +242,8 @@ def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month",
         out.good_practice = q.good_practice_by_team(db, f)
         out.cafcass = _with_period(q.events_by_month(db, f, "cafcass_referral"))
         out.late_changes = _with_period(q.late_changes(db, f))
+    if "impact" in wanted:
+        out.impact = impact_figures(store, f, as_of)
     return out
 
 

@@ -30,6 +30,7 @@ import itertools
 import math
 import random
 import sqlite3
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,12 +41,14 @@ from rules.alert_rules import advance
 from rules.alert_state import INFORMAL, REVIEWER, AlertState
 from rules.change_rules import REVIEW_REQUIRED, review_first_types
 from rules.dates import uk_date
+from rules.impact import follow_up_on
 from rules.roles import role_name
 from usecases.access import person
 from usecases.alert_forms import RaiseAlertForm, act_from_form, raise_from_form
 from usecases.changes import book_review_for_change, decide_change, notify_change
 from usecases.errors import UserError
 from usecases.good_practice import GoodPracticeNote, note_good_practice
+from usecases.impact import record_follow_up
 from usecases.inbox import InboxRow, acknowledge
 from usecases.messages import mark_messages_read
 from usecases.recipients import people_for_role
@@ -169,6 +172,31 @@ class _AlertRun:
     turns: int = 0
     in_hand: bool = False  # raised lately: people may not have got to their next step yet
     stop_at: tuple[int, str] | None = None  # work in hand: (level, who) it waits at today
+
+
+#: The difference resolved alerts made, in about these shares (chosen by reference).
+IMPACT_MIX = ("improved",) * 6 + ("partly",) * 3 + ("not_improved",)
+IMPACT_NOTES = {
+    "improved": "Demo: the plan is back on track and the child's needs are being met.",
+    "partly": "Demo: some of what was sought has happened; the rest is in the plan.",
+    "not_improved": "Demo: the service's decision was upheld; nothing changed for the child.",
+}
+ACTION_WORDS = (
+    "Demo: statutory visits booked every four weeks.",
+    "Demo: the care plan updated and shared with the child.",
+    "Demo: the school place confirmed in writing.",
+    "Demo: the health assessment booked.",
+)
+LASTED_MIX = ("sustained",) * 7 + ("not_sustained",) * 3
+FOLLOW_UP_NOTES = {
+    "sustained": "Demo: the change has held since the alert was resolved.",
+    "not_sustained": "Demo: visits have slipped again since the alert was resolved.",
+}
+
+
+def _by_ref(ref: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices``, always the same for the same reference."""
+    return choices[zlib.crc32(ref.encode()) % len(choices)]
 
 
 @dataclass
@@ -793,7 +821,7 @@ class History:
                           note="Demo: the child's circumstances changed; the concern is "
                                "being picked up at the next review.")
             else:
-                self._act(day, run, "satisfied", reviewer)
+                self._resolve(day, run, reviewer)
                 child.helped = True
             child.alert = None
             return
@@ -806,6 +834,23 @@ class History:
                 and after.awaiting == REVIEWER and not self._escalate(day, run, at):
             return  # the reviewer decides the next step; none could be taken
         self.timeline.at(day, self._turn, run)
+
+    def _resolve(self, day: dt.date, run: _AlertRun, reviewer: int) -> None:
+        """Satisfied, with the difference it made for the child; the change's follow-up
+        answered a week after it falls due. Chosen from the alert's reference, not the
+        random stream, so adding impact left the rest of the demo as it was."""
+        impact = _by_ref(run.ref, IMPACT_MIX)
+        actions = [] if impact == "not_improved" else [
+            (_by_ref(run.ref, ACTION_WORDS), self._wd(day, 10))]
+        if self._act(day, run, "satisfied", reviewer, confirmed=True, impact=impact,
+                     impact_note=IMPACT_NOTES[impact], actions=actions) and actions:
+            due = follow_up_on(day, self.policy.impact_follow_up_months)
+            self.timeline.at(due + dt.timedelta(days=7), self._follow_up, run, reviewer)
+
+    def _follow_up(self, day: dt.date, run: _AlertRun, reviewer: int) -> None:
+        lasted = _by_ref(run.ref + "/follow-up", LASTED_MIX)
+        self._do(f"follow-up on {run.ref}", record_follow_up, self.store, self._user(reviewer),
+                 run.ref, lasted, FOLLOW_UP_NOTES[lasted], on=day, now=demo_moment(day))
 
     def _escalate(self, day: dt.date, run: _AlertRun, at: int) -> bool:
         """The reviewer takes the alert to the next level; False when it could not go."""

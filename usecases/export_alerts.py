@@ -14,6 +14,12 @@ export of any size needs the memory of one batch, and the command writes as it g
 
 Overdue, breached, resolved and a response's being on time are ``db.outcomes``' one
 definition, the same the dashboard and the reports count with.
+
+Each record ends with what resolving changed for the child (issue 16): ``impact``,
+``impact_note`` and ``impact_sustained``, read from the ``alert_impacts`` projection with
+only what had happened by ``as_of`` (a follow-up answered later is not known yet). The
+impact's own events (the follow-up asked for and answered) change nothing on the ladder,
+so they do not make an alert's stored state too old to start the clock from.
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ from db.events import Event, events_for_alert, events_where
 from rules.alert_rules import advance
 from rules.alert_state import AlertState, apply_event
 from rules.alert_transitions import NewEvent, level_name
-from usecases.import_events import COLUMNS, INERT_MARK, restored_cell
+from rules.impact import FOLLOWED_UP_KIND, IMPACT_EVENTS
+from usecases.import_events import COLUMNS, INERT_MARK, actions_text, restored_cell
 from usecases.policy_versions import alert_version, store_under
 from usecases.report_files import neutralise
 from usecases.store import Store
@@ -43,6 +50,11 @@ SUMMARY_FIELDS = (
     "awaiting", "due", "overdue", "formal_started", "formal_due", "formal_at_risk",
     "formal_breached", "working_days_open", "cafcass_referred", "closed_on",
 )
+#: What resolving changed for the child (slugs; empty when not recorded or not yet known),
+#: after the summary so that a reader of an older export finds its columns where they were.
+IMPACT_FIELDS = ("impact", "impact_note", "impact_sustained")
+#: A record's columns, in order: the CSV's header.
+RECORD_FIELDS = (*SUMMARY_FIELDS, *IMPACT_FIELDS)
 
 #: Alerts per query for their events: enough that the queries cost little next to the
 #: records, few enough that one batch's events are a small, fixed amount of memory.
@@ -74,7 +86,7 @@ def _event_record(
         "date": on.isoformat(),
         "event": event.kind,
         "level": data.get("level", "") if event.kind in ("raised", "escalated") else "",
-        "outcome": data.get("outcome", ""),
+        "outcome": _outcome(event.kind, data),
         "by": event.actor_role or "",
         "by_staff": emails.get(event.actor_id, "") if event.actor_id is not None else "",
         "until": data.get("until", ""),
@@ -92,6 +104,17 @@ def _event_record(
         "policy_version": (event.policy_version if isinstance(event, Event)
                            else store.policy.version),
     }
+
+
+def _outcome(kind: str, data: dict[str, Any]) -> str:
+    """The import's one column for what a person chose: a response's outcome, a
+    resolution's difference for the child (what the import reads back into ``impact``),
+    or a follow-up's answer."""
+    if kind == "satisfied":
+        return data.get("impact") or ""
+    if kind == FOLLOWED_UP_KIND:
+        return data.get("sustained") or ""
+    return data.get("outcome", "")
 
 
 def alert_as_of(
@@ -204,17 +227,20 @@ def _batch_records(
     their last event's date (without), and a replay only for those that need one."""
     if with_events:
         logs = _logs(store, [row.id for row in rows])
-        last = {alert_id: log[-1].occurred_on for alert_id, log in logs.items()}
+        last = {alert_id: on for alert_id, log in logs.items()
+                if (on := _last_folded_on(log)) is not None}
     else:
         last = _last_event_dates(store, [row.id for row in rows])
         logs = _logs(store, [row.id for row in rows
                              if not _stored_state_serves(row, last.get(row.id), as_of)])
+    impacts = _impacts(store, [row.id for row in rows])
     for row in rows:
         found = _alert_on(store, row, as_of, last.get(row.id), logs.get(row.id, []))
         if found is None:
             continue
         state, logged, pending = found
         record = summary(store, state, as_of)
+        record.update(_impact_on(impacts.get(row.id), as_of))
         if with_events:
             record["events"] = [_event_record(e, store, emails) for e in [*logged, *pending]]
         yield record
@@ -229,7 +255,34 @@ def _alert_on(
     if not _stored_state_serves(row, last_event_on, as_of):
         return _replayed(store, row, log, as_of)
     state, pending = _clock(store, row, _stored_state(row), as_of)
-    return state, log, pending
+    # an impact follow-up after ``as_of`` is in the log but had not happened yet
+    return state, [e for e in log if e.occurred_on <= as_of], pending
+
+
+def _last_folded_on(log: list[Event]) -> dt.date | None:
+    """The date of the last event the alert's state folds (the impact's events are about
+    the child after the alert closed, and leave the state, its date included, alone)."""
+    return next((e.occurred_on for e in reversed(log) if e.kind not in IMPACT_EVENTS), None)
+
+
+def _impacts(store: Store, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The ``alert_impacts`` rows of ``ids``, in one query (a resolved alert has one)."""
+    if not ids:
+        return {}
+    return {r["alert_id"]: r for r in store.db.query(
+        "SELECT alert_id, resolved_on, impact, impact_note, sustained, followed_up_on "
+        f"FROM alert_impacts WHERE {_in_clause(ids)}", ids)}
+
+
+def _impact_on(row: dict[str, Any] | None, as_of: dt.date) -> dict[str, str]:
+    """The impact columns as they stood on ``as_of``: empty before the alert was resolved,
+    and whether the change lasted only once the follow-up had been answered."""
+    day = as_of.isoformat()
+    if row is None or row["resolved_on"] > day:
+        return dict.fromkeys(IMPACT_FIELDS, "")
+    answered = bool(row["followed_up_on"]) and row["followed_up_on"] <= day
+    return {"impact": row["impact"], "impact_note": row["impact_note"],
+            "impact_sustained": row["sustained"] if answered else ""}
 
 
 def _in_clause(ids: list[int]) -> str:
@@ -247,11 +300,13 @@ def _logs(store: Store, ids: list[int]) -> dict[int, list[Event]]:
 
 
 def _last_event_dates(store: Store, ids: list[int]) -> dict[int, dt.date]:
-    """The date of each of ``ids``' last logged event, in one query (none: never raised,
-    or its import was rolled back)."""
+    """The date of each of ``ids``' last logged event that its state folds (see
+    :func:`_last_folded_on`), in one query (none: never raised, or its import was rolled
+    back)."""
+    kinds = ", ".join(f"'{kind}'" for kind in IMPACT_EVENTS)
     rows = store.db.execute(
         f"SELECT alert_id, max(occurred_on) FROM live_events WHERE {_in_clause(ids)}"
-        " GROUP BY alert_id", ids).fetchall()
+        f" AND kind NOT IN ({kinds}) GROUP BY alert_id", ids).fetchall()
     return {alert_id: dt.date.fromisoformat(on) for alert_id, on in rows}
 
 
@@ -264,11 +319,11 @@ def write_alerts_json_lines(records: Iterable[dict[str, Any]], out: TextOut) -> 
 def write_alerts_csv(records: Iterable[dict[str, Any]], out: TextOut) -> None:
     """The records' summary fields as CSV rows (no events), written as produced; every cell
     inert in a spreadsheet."""
-    writer = csv.DictWriter(out, fieldnames=SUMMARY_FIELDS, extrasaction="ignore",
+    writer = csv.DictWriter(out, fieldnames=RECORD_FIELDS, extrasaction="ignore",
                             lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: neutralise(_csv_value(record[k])) for k in SUMMARY_FIELDS})
+        writer.writerow({k: neutralise(_csv_value(record[k])) for k in RECORD_FIELDS})
 
 
 def alerts_as_json_lines(records: Iterable[dict[str, Any]]) -> str:
@@ -307,12 +362,33 @@ def import_cell(value: Any) -> Any:
     return neutralise(value)
 
 
+def _impact_cells(event: Event) -> dict[str, str]:
+    """The import's impact columns of one event: a resolution's sentence and actions, a
+    new alert's link to the one it follows (empty on every other row)."""
+    data = event.data
+    satisfied = event.kind == "satisfied"
+    return {
+        "impact_note": (data.get("impact_note") or "") if satisfied else "",
+        "actions": actions_text(data.get("actions") or []) if satisfied else "",
+        "follows": (data.get("follows") or "") if event.kind == "raised" else "",
+    }
+
+
 def export_events_csv(store: Store) -> str:
     """Every alert's history in the import's columns: what people recorded, not derived events.
 
     Importing this into a new store under the same policy rebuilds the same alerts (the
     rules derive the rest again). Every cell goes through :func:`import_cell`, so no
     spreadsheet runs a note as a formula and the import still reads it as written.
+
+    What resolving changed for the child (issue 16) is written where the import reads it
+    back: on a ``satisfied`` row the difference in ``outcome``, the sentence in
+    ``impact_note`` and the actions agreed in ``actions`` (``2026-12-07: Visits booked;
+    2027-01-10: Plan shared``, :func:`usecases.import_events.actions_text`); the reviewer's
+    answer to the follow-up as an ``impact_followed_up`` row (``sustained`` or
+    ``not_sustained`` in ``outcome``, the note in ``note``); and on a ``raised`` row the
+    alert it follows, in ``follows``. The sweep's prompt for the follow-up is a derived
+    event, left out like the others (and never made again for an imported history).
     """
     emails = _staff_emails(store)
     out = io.StringIO()
@@ -330,6 +406,7 @@ def export_events_csv(store: Store) -> str:
                 # raised before the event carried the words: the table still has them
                 record["concern"], record["outcome_sought"] = words.get(row.id, ("", ""))
             cells = {"alert": row.ref, "child": row.child_ref, "track": row.track,
-                     **{k: record[k] for k in COLUMNS if k in record}}
+                     **{k: record[k] for k in COLUMNS if k in record},
+                     **_impact_cells(event)}
             writer.writerow({k: import_cell(v) for k, v in cells.items()})
     return out.getvalue()

@@ -251,6 +251,21 @@ def follow_ups_waiting(store: Store, user: SignedInUser) -> list[FollowUp]:
     return found
 
 
+def alert_it_follows(store: Store, user: SignedInUser, ref: str) -> str:
+    """The reference of the alert this one was raised to follow (its change for the child
+    did not last), for someone who may see that one too; "" when none."""
+    row = alert_by_ref(store.db, ref)
+    if row is None:
+        return ""
+    found = store.db.execute(
+        "SELECT json_extract(data, '$.follows') FROM live_events WHERE alert_id = ? AND "
+        "kind = 'raised' ORDER BY id LIMIT 1", [row.id]).fetchone()
+    followed = found[0] if found and isinstance(found[0], str) else ""
+    if not followed or not alert_access(store, user, followed).may_view:
+        return ""
+    return followed
+
+
 def alert_to_follow(store: Store, user: SignedInUser, ref: str, child_ref: str) -> str:
     """The reference of the alert a new one follows, checked: it exists, the person may see
     it, it is this child's, and its change was recorded as not lasting. UserError if not."""

@@ -1,14 +1,15 @@
 """Importing alert histories: the import's own CSV, or an authority's old spreadsheet.
 
-Columns: ``alert,child,track,date,event,level,outcome,by,until,note,category`` (see
-README.md, "Alert histories: the import format"), read from CSV or from an Excel ``.xlsx``
-sheet; a map (``usecases.importing.mapping``) turns a spreadsheet's own headings and words
-into these. The file is read once, a row at a time: each row is checked on its own and
-kept in a scratch file on disk (``db.import_staging``), so memory does not grow with the
-file. Then every alert's rows are played through the same engine the screens use, in date
-order, with the clock run up to each row's date before the row is applied: an empty ``by``
-means whoever the alert is waiting for *then*. That is done first on a private copy of
-the store, where any problem is found and reported by line and column, and nothing is
+Columns: ``alert,child,track,date,event,level,outcome,by,until,note,category`` and,
+optionally, ``concern,outcome_sought,impact_note,actions,follows`` (see README.md, "Alert
+histories: the import format"), read from CSV or from an Excel ``.xlsx`` sheet; a map
+(``usecases.importing.mapping``) turns a spreadsheet's own headings and words into these.
+The file is read once, a row at a time: each row is checked on its own and kept in a
+scratch file on disk (``db.import_staging``), so memory does not grow with the file. Then
+every alert's rows are played through the same engine the screens use, in date order, with
+the clock run up to each row's date before the row is applied: an empty ``by`` means
+whoever the alert is waiting for *then*. That is done first on a private copy of the
+store, where any problem is found and reported by line and column, and nothing is
 imported; then again on the store, in short chunks that let other people save in between
 (``usecases.import_runs``: rolled back by the import's id if it fails part-way).
 
@@ -17,6 +18,13 @@ category is imported under "Not recorded", and a formal step with no record of t
 consultation the policy asks for is imported with its event flagged ``gate_not_recorded``.
 Each is a warning with its line. Recording history tells nobody: no message or e-mail is
 left behind for an imported event.
+
+What resolving changed for the child (issue 16) comes back as it was entered: a
+``satisfied`` row's ``outcome`` (the difference), ``impact_note`` and ``actions``; an
+``impact_followed_up`` row (whether the change lasted, and the note); and a ``raised`` row's
+``follows`` (the alert, earlier in the file, whose change did not last). No follow-up is
+ever asked for an imported resolution (``follow_up_on`` is never set), and the sweep's
+prompt, a derived event, is neither exported nor imported.
 """
 
 from __future__ import annotations
@@ -28,7 +36,8 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-from db.alerts import alert_by_ref
+from db.alert_impacts import impact_of
+from db.alerts import AlertRow, alert_by_ref
 from db.connection import write_transaction
 from db.events import append_event
 from db.import_chunks import CHUNK_KIND, DONE_KIND, created_since, high_water
@@ -38,8 +47,24 @@ from db.people import child_by_ref, insert_child, staff_by_email
 from db.settings import get_setting, set_setting
 from rules.alert_rules import advance
 from rules.alert_state import INFORMAL, OUTCOMES, USER_EVENTS, AlertState
-from rules.alert_transitions import Command, informal_addressee, level_name
+from rules.alert_transitions import (
+    Command,
+    NewEvent,
+    informal_addressee,
+    level_name,
+    reviewer_word,
+    sentence,
+)
 from rules.dates import uk_date
+from rules.impact import (
+    FOLLOWED_UP,
+    FOLLOWED_UP_KIND,
+    IMPACT_WORDS,
+    IMPACTS,
+    MAX_ACTION_CHARS,
+    MAX_ACTIONS,
+    SUSTAINED,
+)
 from rules.legacy import (
     GATE_FLAG,
     GATE_NOT_RECORDED,
@@ -52,6 +77,7 @@ from rules.roles import ROLES, role_name
 from usecases.accounts import SignedInUser
 from usecases.alerts import AlertRefused, act_in_transaction, raise_in_transaction
 from usecases.errors import UserError
+from usecases.event_log import write_events
 from usecases.import_runs import (
     chunk_data,
     import_turn,
@@ -62,19 +88,23 @@ from usecases.import_runs import (
 from usecases.importing.mapping import ColumnMap, fold, layout, parse_map, read_map_file
 from usecases.importing.problems import ImportRefused, Problem, ProblemList
 from usecases.importing.reader import ImportFile, Spreadsheet
+from usecases.policy_versions import alert_version, store_under
 from usecases.report_files import FORMULA_STARTS
 from usecases.store import Store
 
 __all__ = ["COLUMNS", "ImportRefused", "ImportResult", "Problem", "import_events"]
 
 COLUMNS = ("alert", "child", "track", "date", "event", "level", "outcome", "by", "until",
-           "note", "category", "concern", "outcome_sought")
+           "note", "category", "concern", "outcome_sought", "impact_note", "actions", "follows")
 #: What a map can fill: the columns, and ``gate`` (who was consulted, where a spreadsheet
 #: keeps that apart from its notes).
 MAP_COLUMNS = (*COLUMNS, "gate")
 REQUIRED = ("alert", "child", "date", "event")
 #: Columns added to the format later: a file without them (an older export) still reads.
-OPTIONAL = ("concern", "outcome_sought")
+OPTIONAL = ("concern", "outcome_sought", "impact_note", "actions", "follows")
+#: The events a file may hold: what people record on the ladder, and the answer to a
+#: resolution's follow-up (whether the change for the child lasted).
+EVENTS = (*USER_EVENTS, FOLLOWED_UP_KIND)
 #: Columns whose words a map can translate.
 VALUE_COLUMNS = ("track", "event", "level", "outcome", "by", "category")
 TRACK_STATUS = {"iro": "looked_after", "cp": "child_protection"}
@@ -82,7 +112,7 @@ STATUS_TRACK = {status: track for track, status in TRACK_STATUS.items()}
 STATUS_WORDS = {"looked_after": "looked after", "child_protection": "on a child protection plan"}
 REVIEWER_EVENTS = ("raised", "satisfied", "not_satisfied", "escalated", "extension_agreed",
                    "extension_refused", "withdrawn", "hos_notified", "cafcass_referral",
-                   "legal_advice")
+                   "legal_advice", FOLLOWED_UP_KIND)
 #: No imported date may be earlier (the calendar counts working days from 1970; no IRO
 #: record is older than the role, and a year 0001 or 1900 is a mistake).
 EARLIEST_DATE = dt.date(1990, 1, 1)
@@ -107,6 +137,12 @@ WARNING_WORDS = {
 #: Notes that say the consultation was not recorded (what an export writes for such a step).
 _NOT_RECORDED_NOTES = {fold(GATE_NOT_RECORDED), "not recorded"}
 MAP_SETTING = "import_events_map"
+#: An action agreed on resolving may be dated this far either side of the resolution (the
+#: app's form allows the same: ``rules.impact.impact_problems``).
+MAX_ACTION_DAYS = 366 * 2
+#: Between two actions in the ``actions`` cell; a semicolon in an action's words is
+#: written twice.
+ACTION_SEPARATOR = ";"
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
@@ -135,6 +171,9 @@ class Row:
     gate: str | None  # None: the note is the gate record (the import's own format)
     concern: str = ""  # a raised row: the issue of concern and the outcome sought
     outcome_sought: str = ""
+    impact_note: str = ""  # a satisfied row: the sentence on what changed for the child
+    actions: list[dict[str, str]] = field(default_factory=list)  # and the actions agreed
+    follows: str = ""  # a raised row: the alert whose change did not last
 
 
 @dataclass
@@ -222,6 +261,9 @@ class _Import:
     #: The file has a ``concern`` column: a raised row's concern is there, not in its note
     #: (older files, and the old export, wrote the concern, or the gate record, as the note).
     concern_column: bool = False
+    #: The alerts whose rows have been played so far, in file order (a new alert may follow
+    #: only one of these).
+    played: set[str] = field(default_factory=set)
 
     @property
     def date_format(self) -> str:
@@ -324,8 +366,7 @@ def _read(ctx: _Import, file: ImportFile, staging: Staging,
             if row is None:
                 staging.mark_broken(values["alert"])
             else:
-                staging.add({**vars(row), "date": row.date.isoformat(),
-                             "until": row.until.isoformat() if row.until else None})
+                staging.add(_staged(row))
             if ctx.problems.full:
                 ctx.problems.more = True
                 return
@@ -368,13 +409,24 @@ def _check_row(ctx: _Import, line: int, v: dict[str, str], bad_cells: bool) -> R
         ctx.problem(line, "date", f"{uk_date(day)} is after {uk_date(ctx.as_of)}, the date of "
                                   "this import: a history cannot hold events yet to happen.")
     event = v.get("event", "")
-    if event not in USER_EVENTS:
+    if event not in EVENTS:
         ctx.problem(line, "event", f"'{event}' is not an event this import knows. "
-                                   f"Use one of: {', '.join(USER_EVENTS)}.")
+                                   f"Use one of: {', '.join(EVENTS)}.")
     outcome = v.get("outcome", "")
     if event == "responded" and outcome not in OUTCOMES:
         ctx.problem(line, "outcome", f"'{outcome}' is not an outcome. Use one of: "
                                      f"{', '.join(OUTCOMES)}.")
+    if event == "satisfied" and outcome and outcome not in IMPACTS:
+        ctx.problem(line, "outcome", f"'{outcome}' is not a difference for the child that a "
+                                     "resolved alert can record. Use one of: "
+                                     f"{', '.join(IMPACTS)}, or leave it empty when the "
+                                     "record does not say.")
+    if event == FOLLOWED_UP_KIND and outcome not in SUSTAINED:
+        ctx.problem(line, "outcome", (f"'{outcome}' is not an answer to a follow-up" if outcome
+                                      else "a follow-up needs its answer")
+                    + ": say whether the change for the child lasted, with one of: "
+                    f"{', '.join(SUSTAINED)}.")
+    impact_note, actions, follows = _check_impact_cells(ctx, line, event, v, day)
     until = None
     if v.get("until"):
         until = _check_date(ctx, line, "until", v["until"])
@@ -399,7 +451,116 @@ def _check_row(ctx: _Import, line: int, v: dict[str, str], bad_cells: bool) -> R
     return Row(line=line, alert=v["alert"], child=v["child"], track=track, date=day,
                event=event, level=level, outcome=outcome, by=by, until=until,
                note=v.get("note", ""), category=category, gate=gate,
-               concern=v.get("concern", ""), outcome_sought=v.get("outcome_sought", ""))
+               concern=v.get("concern", ""), outcome_sought=v.get("outcome_sought", ""),
+               impact_note=impact_note, actions=actions, follows=follows)
+
+
+def _check_impact_cells(ctx: _Import, line: int, event: str, v: dict[str, str],
+                        day: dt.date | None) -> tuple[str, list[dict[str, str]], str]:
+    """A row's ``impact_note``, ``actions`` (parsed) and ``follows``: each only where it
+    belongs (a resolution; a new alert), the actions in their written form."""
+    impact_note, text, follows = v.get("impact_note", ""), v.get("actions", ""), \
+        v.get("follows", "")
+    known = event in EVENTS  # an unknown event is reported once, as that
+    if impact_note and known and event != "satisfied":
+        ctx.problem(line, "impact_note", "the sentence on what changed for the child belongs "
+                                         f"on the alert's satisfied row, not on a '{event}' "
+                                         "row.")
+    actions: list[dict[str, str]] = []
+    if text and known and event != "satisfied":
+        ctx.problem(line, "actions", "the actions agreed belong on the alert's satisfied row, "
+                                     f"not on a '{event}' row.")
+    elif text and event == "satisfied":
+        actions, problems = parse_actions(text, ctx.date_format, day)
+        for message in problems:
+            ctx.problem(line, "actions", message)
+    if follows and known and event != "raised":
+        ctx.problem(line, "follows", "only a raised row can follow an earlier alert, not a "
+                                     f"'{event}' row.")
+    elif len(follows) > MAX_REF_CHARS:
+        ctx.problem(line, "follows", f"the alert it follows is {len(follows)} characters "
+                                     f"long; the longest allowed is {MAX_REF_CHARS}.")
+    return impact_note, actions, follows
+
+
+def actions_text(actions: list[dict[str, str]]) -> str:
+    """The actions agreed on resolving, as the ``actions`` cell writes them: each
+    ``YYYY-MM-DD: what was agreed``, separated by ``; `` (a semicolon in the words is
+    written twice). :func:`parse_actions` reads it back exactly."""
+    return "; ".join(f"{a['by']}: {a['action'].replace(';', ';;')}" for a in actions)
+
+
+def _action_parts(text: str) -> list[str]:
+    """The cell cut at each single semicolon; a doubled one is a semicolon in the words."""
+    parts, current, i = [], [], 0
+    while i < len(text):
+        if text[i] == ACTION_SEPARATOR:
+            if text[i + 1:i + 2] == ACTION_SEPARATOR:
+                current.append(ACTION_SEPARATOR)
+                i += 2
+                continue
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(text[i])
+        i += 1
+    parts.append("".join(current))
+    return parts
+
+
+def parse_actions(text: str, date_format: str = "YYYY-MM-DD", resolved_on: dt.date | None = None,
+                  ) -> tuple[list[dict[str, str]], list[str]]:
+    """The ``actions`` cell read strictly: the actions (``{"action", "by"}``, as a
+    resolution's event keeps them) and what is wrong, in sentences (empty when all is well).
+
+    Each action is its date, a colon and its words (``2026-12-07: Visits booked``); actions
+    are separated by ``;``, and a semicolon inside an action's words is written ``;;``.
+    """
+    how = (f"write each action as its date ({_example(date_format)}), a colon and what was "
+           "agreed, and separate actions with ';' (a ';' in an action's words is written "
+           "';;').")
+    parts = _action_parts(text)
+    problems: list[str] = []
+    if len(parts) > MAX_ACTIONS:
+        problems.append(f"{len(parts)} actions are given; a resolution records at most "
+                        f"{MAX_ACTIONS} (the rest belong in the plan itself).")
+        return [], problems
+    actions: list[dict[str, str]] = []
+    for n, part in enumerate(parts, start=1):
+        where = f"action {n}" if len(parts) > 1 else "the action"
+        part = part.strip()
+        if not part:
+            problems.append(f"{where} is empty (two separators together, or one at the "
+                            f"end): {how}")
+            continue
+        written, colon, words = part.partition(":")
+        by = _parse_date(written.strip(), date_format)
+        words = words.strip()
+        if not colon:
+            problems.append(f"{where}, '{_clip(part)}', does not begin with a date and a colon: "
+                            f"{how}")
+        elif by is None:
+            problems.append(f"{where} begins with '{_clip(written.strip())}', which is not a "
+                            f"date: {how}")
+        elif not words:
+            problems.append(f"{where} has a date but no words: say what was agreed.")
+        elif len(words) > MAX_ACTION_CHARS:
+            problems.append(f"{where} is {len(words)} characters long; the longest allowed is "
+                            f"{MAX_ACTION_CHARS} (the detail belongs in the plan).")
+        elif not EARLIEST_DATE <= by <= LATEST_DATE:
+            problems.append(f"{where} is dated {uk_date(by)}, outside the years this import "
+                            f"takes ({EARLIEST_DATE.year} to {LATEST_DATE.year}); check the "
+                            "year.")
+        elif resolved_on is not None and abs((by - resolved_on).days) > MAX_ACTION_DAYS:
+            problems.append(f"{where} is dated {uk_date(by)}, more than two years from the "
+                            f"row's date ({uk_date(resolved_on)}); check the year.")
+        else:
+            actions.append({"action": words, "by": by.isoformat()})
+    return ([] if problems else actions), problems
+
+
+def _clip(text: str, most: int = 40) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def _check_date(ctx: _Import, line: int, column: str, text: str) -> dt.date | None:
@@ -490,6 +651,7 @@ def _apply_in_chunks(ctx: _Import, staging: Staging,
     ctx.result = ImportResult(import_id=rehearsed.import_id, rows=rehearsed.rows)
     ctx.on_warning = None
     ctx.staff.clear()
+    ctx.played.clear()
     db = ctx.store.db
     total = staging.good_rows()
     done = number = 0
@@ -565,6 +727,14 @@ def _roll_back_after(ctx: _Import, refused: ImportRefused | None) -> None:
                  + ". Check these and import again.") from None
 
 
+def _staged(row: Row) -> dict:
+    """A checked row as the scratch file keeps it (``db.import_staging.FIELDS``; the
+    agreed actions as JSON)."""
+    return {**vars(row), "date": row.date.isoformat(),
+            "until": row.until.isoformat() if row.until else None,
+            "actions": json.dumps(row.actions)}
+
+
 def _row(record: dict) -> Row:
     return Row(line=record["line"], alert=record["alert"], child=record["child"],
                track=record["track"], date=dt.date.fromisoformat(record["date"]),
@@ -573,7 +743,10 @@ def _row(record: dict) -> Row:
                until=dt.date.fromisoformat(record["until"]) if record["until"] else None,
                note=record["note"], category=record["category"], gate=record["gate"],
                concern=record.get("concern") or "",
-               outcome_sought=record.get("outcome_sought") or "")
+               outcome_sought=record.get("outcome_sought") or "",
+               impact_note=record.get("impact_note") or "",
+               actions=json.loads(record.get("actions") or "[]"),
+               follows=record.get("follows") or "")
 
 
 def _alert_track(ctx: _Import, ref: str, rows: list[Row], existing, child: dict | None) -> str:
@@ -618,6 +791,7 @@ def _import_alert(ctx: _Import, ref: str, rows: list[Row]) -> None:
     existing = alert_by_ref(store.db, ref)
     child = child_by_ref(store.db, rows[0].child)
     track = _alert_track(ctx, ref, rows, existing, child)
+    ctx.played.add(ref)
     if not track:
         return
     before = len(ctx.problems)
@@ -647,7 +821,17 @@ def _import_alert(ctx: _Import, ref: str, rows: list[Row]) -> None:
         role, staff_id = _actor(ctx, row, now)
         if len(ctx.problems) > before:
             return
-        command = _command(ctx, row, role, staff_id, now)
+        if row.event == FOLLOWED_UP_KIND:
+            if not _follow_up(ctx, ref, row, role, staff_id, now):
+                _unchecked_after(ctx, ref, row, rows)
+                return
+            ctx.result.events += 1
+            continue  # about the child after the alert closed: the alert's state stays
+        followed = _followed(ctx, ref, row) if row.follows else None
+        if len(ctx.problems) > before:
+            _unchecked_after(ctx, ref, row, rows)
+            return
+        command = _command(ctx, row, role, staff_id, now, followed)
         try:
             if state is None:
                 recorded = raise_in_transaction(store, child_id=child_id, child_ref=row.child,
@@ -660,9 +844,7 @@ def _import_alert(ctx: _Import, ref: str, rows: list[Row]) -> None:
         except AlertRefused as refused:
             for message in refused.messages:
                 ctx.problem(row.line, "event", message)
-            if row is not rows[-1]:
-                ctx.problem(row.line, "", f"the later rows of alert {ref} were not checked, as "
-                                          "they follow this one.")
+            _unchecked_after(ctx, ref, row, rows)
             return
         if command.details.get(GATE_FLAG):
             _warn_gate(ctx, row, now, command)
@@ -671,6 +853,88 @@ def _import_alert(ctx: _Import, ref: str, rows: list[Row]) -> None:
         updated = alert_by_ref(store.db, ref)
         assert updated is not None
         state = AlertState.from_json(updated.state)
+
+
+def _unchecked_after(ctx: _Import, ref: str, row: Row, rows: list[Row]) -> None:
+    if row is not rows[-1]:
+        ctx.problem(row.line, "", f"the later rows of alert {ref} were not checked, as they "
+                                  "follow this one.")
+
+
+def _follow_up(ctx: _Import, ref: str, row: Row, role: str, staff_id: int | None,
+               now: AlertState) -> bool:
+    """An ``impact_followed_up`` row: whether the change for the child lasted, written as
+    the app's follow-up form writes it (``usecases.impact.record_follow_up``), once the
+    alert has been resolved as improved or partly improved and not yet followed up. No
+    follow-up was asked for (an import never sets ``follow_up_on``): the answer is the
+    record's, and lands in ``alert_impacts`` all the same. False, with the problem, if not."""
+    store = ctx.store
+    alert = alert_by_ref(store.db, ref)
+    assert alert is not None
+    found = impact_of(store.db, alert.id)
+    if found is None:
+        ctx.problem(row.line, "event", f"alert {ref} has not been resolved by "
+                                       f"{uk_date(row.date)}: a follow-up comes after the "
+                                       "alert's satisfied row (an earlier date, or the same "
+                                       "date higher up the file).")
+        return False
+    if found["impact"] not in FOLLOWED_UP:
+        ctx.problem(row.line, "event", f"alert {ref} was resolved "
+                                       + (f"as '{IMPACT_WORDS[found['impact']].lower()}'"
+                                          if found["impact"] else
+                                          "without a difference for the child recorded")
+                                       + ": only an alert resolved as improved or partly "
+                                       "improved is followed up.")
+        return False
+    if found["sustained"]:
+        ctx.problem(row.line, "event", f"the follow-up of alert {ref} was already recorded, "
+                                       f"on {uk_date(found['followed_up_on'])}: an alert is "
+                                       "followed up once.")
+        return False
+    if row.date < dt.date.fromisoformat(found["resolved_on"]):
+        ctx.problem(row.line, "date", f"the follow-up cannot be before alert {ref} was "
+                                      f"resolved ({uk_date(found['resolved_on'])}).")
+        return False
+    under = store_under(store, alert_version(store, alert.id))
+    word = "has lasted" if row.outcome == "sustained" else "has not lasted"
+    event = NewEvent(
+        kind=FOLLOWED_UP_KIND, on=row.date,
+        data={"sustained": row.outcome, "note": row.note,
+              "import_id": ctx.result.import_id, "import_line": row.line},
+        reason=f"{sentence(reviewer_word(now.track))} followed up alert {ref}: the change "
+               f"for the child {word}.",
+        actor_role=role, actor_id=staff_id)
+    write_events(under, [event], child_id=alert.child_id, alert_id=alert.id,
+                 alert_states=[now])
+    return True
+
+
+def _followed(ctx: _Import, ref: str, row: Row) -> AlertRow | None:
+    """The alert a ``raised`` row's ``follows`` names, checked as the app's raise form
+    checks it (``usecases.impact.alert_to_follow``): this child's, its change recorded as
+    not lasting by the new alert's date. It must also be higher up the same file: rolling
+    an unfinished import back puts right only the alerts the import wrote to, so a link
+    to an alert the file does not hold could outlive the alert that made it."""
+    followed = alert_by_ref(ctx.store.db, row.follows) if row.follows in ctx.played else None
+    if followed is None or row.follows == ref:
+        ctx.problem(row.line, "follows", f"alert {row.follows} is not higher up this file: a "
+                                         "new alert can follow only an alert imported with "
+                                         "it, above it in the file.")
+        return None
+    if followed.child_ref != row.child:
+        ctx.problem(row.line, "follows", f"alert {followed.ref} is about child "
+                                         f"{followed.child_ref}, not {row.child}: a new alert "
+                                         "can follow only an alert about the same child.")
+        return None
+    found = impact_of(ctx.store.db, followed.id)
+    if (found is None or found["sustained"] != "not_sustained"
+            or dt.date.fromisoformat(found["followed_up_on"]) > row.date):
+        ctx.problem(row.line, "follows", f"alert {followed.ref}'s change for the child was "
+                                         f"not recorded as not lasting by {uk_date(row.date)} "
+                                         f"(an {FOLLOWED_UP_KIND} row with not_sustained), so "
+                                         "this alert cannot follow it.")
+        return None
+    return followed
 
 
 def _actor(ctx: _Import, row: Row, now: AlertState) -> tuple[str, int | None]:
@@ -698,8 +962,27 @@ def _actor(ctx: _Import, row: Row, now: AlertState) -> tuple[str, int | None]:
 
 
 def _command(ctx: _Import, row: Row, role: str, staff_id: int | None,
-             now: AlertState) -> Command:
+             now: AlertState, followed: AlertRow | None = None) -> Command:
+    """The row as the command the screens would give the rules.
+
+    A ``satisfied`` row's ``outcome`` is the difference resolving made for the child
+    (``rules.impact.IMPACTS``), kept as the event's ``impact`` as the app's own form keeps
+    it; its ``note`` stays the note. No ``follow_up_on`` is set, so the sweep never asks
+    whether the change lasted: an imported history is the past, and asking reviewers to
+    follow up alerts closed years ago would bury today's follow-ups in their lists. Its
+    ``impact_note`` and ``actions`` are kept as the form keeps them; a ``raised`` row's
+    ``follows`` names the alert (checked by :func:`_followed`) as the raise form does.
+    """
     details: dict = {"import_id": ctx.result.import_id, "import_line": row.line}
+    if row.event == "satisfied":
+        if row.outcome:
+            details["impact"] = row.outcome
+        if row.impact_note:
+            details["impact_note"] = row.impact_note
+        if row.actions:
+            details["actions"] = row.actions
+    if followed is not None:
+        details.update(follows=followed.ref, follows_alert_id=followed.id)
     gate = ""
     if row.event in ("raised", "escalated"):
         text = row.note if row.gate is None else row.gate

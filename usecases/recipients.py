@@ -26,10 +26,13 @@ def people_for_role(store: Store, child_id: int, role: str) -> list[dict]:
     return people_for_role_of(store, child_people(store.db, child_id), role)
 
 
-def people_for_role_of(store: Store, child: Mapping[str, Any], role: str) -> list[dict]:
+def people_for_role_of(store: Store, child: Mapping[str, Any], role: str,
+                       chains: dict[int, list[dict]] | None = None) -> list[dict]:
     """The same for a child row already read (with ``social_worker_id`` and
     ``reviewer_id``): the answer depends on those two alone, so callers going through many
-    children can ask once per pair."""
+    children can ask once per pair. ``chains``: a dict the caller keeps to remember each
+    person's line managers between calls (a head of service's ten years of alerts have
+    thousands of pairs, but a few hundred social workers and reviewers)."""
     db = store.db
     if role in REVIEWERS and child["reviewer_id"]:
         reviewer = staff_by_id(db, child["reviewer_id"])
@@ -40,7 +43,13 @@ def people_for_role_of(store: Store, child: Mapping[str, Any], role: str) -> lis
         return [worker] if worker else []
     for start in (child["social_worker_id"], child["reviewer_id"]):
         if start:
-            found = [p for p in line_managers_above(db, start) if p["role"] == role]
+            if chains is None:
+                above = line_managers_above(db, start)
+            elif start in chains:
+                above = chains[start]
+            else:
+                above = chains[start] = line_managers_above(db, start)
+            found = [p for p in above if p["role"] == role]
             if found:
                 return found[:1]
     return active_staff_with_role(db, role)

@@ -5,7 +5,10 @@
 - Quarterly (seed 000, 3; seed 002, 7): alerts by theme and by team, with the change from
   the quarter before.
 - Annual (the IRO annual report): how far alerts went and where they were resolved,
-  timeliness, themes, CAFCASS referrals, good practice, and the Red/Amber/Green picture.
+  timeliness, themes, CAFCASS referrals, good practice, and the Red/Amber/Green picture;
+  and the evidence of impact (issue 16): the alerts *resolved* in the year by the
+  difference made for the child, whether the change lasted, and both by theme
+  (``usecases.impact_figures``, the dashboard's "Impact for the child" in tables).
   The year is the financial year (April to March), as IRO annual reports are.
 - Each report also lists the reviews held in its period with the answers to the
   authority's own monitoring-form questions (``review_questions`` in the policy), one
@@ -36,6 +39,7 @@ from rules.review_rules import REVIEW_NAMES
 from usecases.access import only_visible_children
 from usecases.accounts import SignedInUser
 from usecases.dashboard import figures, outstanding, quarter_label, themes_of, visible_to
+from usecases.impact_figures import impact_table, lasted_table, overall_tables
 from usecases.report_files import Table
 from usecases.store import Store
 
@@ -158,6 +162,8 @@ def annual(store: Store, first_year: int, as_of: dt.date | None = None,
     themes: Counter = Counter()
     for r in fig.raised:
         themes[r["theme"]] += r["alerts"]
+    impact = fig.impact
+    assert impact is not None  # every part is counted for the report
     return [
         Table("Stage reached", ("Track", "Stage", "Alerts that reached it", "Resolved there"),
               tuple((r["track_label"], r["stage"], r["reached"], r["resolved_here"])
@@ -185,5 +191,9 @@ def annual(store: Store, first_year: int, as_of: dt.date | None = None,
         Table("RAG by quarter", ("Quarter", "Team", "Judgement", "Reviews"),
               tuple((r["period_label"], r["team"], r["rag"].capitalize(), r["reviews"])
                     for r in fig.rag)),
+        # alerts resolved in the year (not raised), follow-ups answered by the year's end
+        *overall_tables(impact),
+        impact_table("Impact by theme", impact.by_theme, (("theme", "Theme"),)),
+        lasted_table("Lasted by theme", impact.by_theme, (("theme", "Theme"),)),
         *review_answers(store, "Review answers", start, day, user),
     ]
