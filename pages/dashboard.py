@@ -61,8 +61,17 @@ st.caption(f"From {uk_date(start)} to {uk_date(end)}"
            + (f", theme {theme}" if theme else "") + ".")
 
 f = make_filter(store, start, end, team_id, track, theme)
+
+
+def _part_in_address() -> None:
+    """The part shown is in the address (``?part=ladder``): bookmarked, or shared."""
+    st.query_params["part"] = st.session_state["dash_section"]
+
+
+if "dash_section" not in st.session_state and st.query_params.get("part") in SECTIONS:
+    st.session_state["dash_section"] = st.query_params["part"]
 section = st.radio("Show", list(SECTIONS), format_func=SECTIONS.get, horizontal=True,
-                   key="dash_section",
+                   key="dash_section", on_change=_part_in_address,
                    help="One part of the dashboard at a time; the filters above apply to "
                         "every part.")
 
@@ -79,6 +88,25 @@ fig = _figures(str(store.path), data_version(store),
 PERIOD = period.capitalize()
 
 
+def alerts_behind_the_bars(theme_bars: list[dict], team_bars: list[dict]) -> None:
+    """The alerts behind the bars clicked, each a link to its page."""
+    if not theme_bars and not team_bars:
+        return
+    behind = alerts_behind(store, user, f, as_of, period, theme_bars, team_bars)
+    chosen = ([f"{period_label(b['period'])}, {b['theme']}" for b in theme_bars]
+              + [b["team"] for b in team_bars])
+    st.markdown("**The alerts behind your selection** (" + "; ".join(chosen)
+                + f"): {len(behind)}")
+    for alert in behind[:100]:
+        row = st.columns([3, 2, 2, 3])
+        with row[0]:
+            link_to_alert(alert["ref"], f"{alert['ref']} ({alert['child_ref']})")
+        row[1].write(alert["team"])
+        row[2].write(f"{alert['theme']}, {alert['period_label']}")
+        row[3].write(f"{alert['status'].capitalize()}, raised {uk_date(alert['raised_on'])}"
+                     + ("; over the formal limit" if alert["breached"] else ""))
+
+
 def alerts_raised() -> None:
     st.caption("Alerts raised in the period. Click a bar to list the alerts behind it.")
     event_theme = chart_and_table(
@@ -89,6 +117,12 @@ def alerts_raised() -> None:
         Table("Alerts raised by theme", (PERIOD, "Theme", "Alerts"),
               tuple((r["period_label"], r["theme"], r["alerts"]) for r in fig.by_theme)),
         selectable=True)
+    alerts_behind_the_bars(picked(event_theme, "period", "theme"), [])
+
+
+def by_category_and_team() -> None:
+    st.caption("Alerts raised in the period, by category and by team. Click a team's bar to "
+               "list the alerts behind it.")
     chart_and_table(
         "raised_by_category",
         bar(fig.by_category, x="category_label", y="alerts", title="Alerts raised, by category",
@@ -104,23 +138,7 @@ def alerts_raised() -> None:
               tuple((r["team"], r["alerts"], r["children"], r["per_100_children"])
                     for r in fig.by_team)),
         selectable=True)
-
-    theme_bars = picked(event_theme, "period", "theme")
-    team_bars = picked(event_team, "team")
-    if theme_bars or team_bars:
-        behind = alerts_behind(store, user, f, as_of, period, theme_bars, team_bars)
-        chosen = ([f"{period_label(b['period'])}, {b['theme']}" for b in theme_bars]
-                  + [b["team"] for b in team_bars])
-        st.markdown("**The alerts behind your selection** (" + "; ".join(chosen)
-                    + f"): {len(behind)}")
-        for alert in behind[:100]:
-            row = st.columns([3, 2, 2, 3])
-            with row[0]:
-                link_to_alert(alert["ref"], f"{alert['ref']} ({alert['child_ref']})")
-            row[1].write(alert["team"])
-            row[2].write(f"{alert['theme']}, {alert['period_label']}")
-            row[3].write(f"{alert['status'].capitalize()}, raised {uk_date(alert['raised_on'])}"
-                         + ("; over the formal limit" if alert["breached"] else ""))
+    alerts_behind_the_bars([], picked(event_team, "team"))
 
 
 def the_ladder() -> None:
@@ -292,7 +310,8 @@ def impact_for_the_child() -> None:
               for r in impact.to_actions))), hide_index=True, width="stretch")
 
 
-PARTS = {"raised": alerts_raised, "ladder": the_ladder, "outstanding": outstanding_now,
-         "reviews": reviews, "other": the_rest, "impact": impact_for_the_child}
+PARTS = {"raised": alerts_raised, "where": by_category_and_team, "ladder": the_ladder,
+         "outstanding": outstanding_now, "reviews": reviews, "other": the_rest,
+         "impact": impact_for_the_child}
 st.subheader(SECTIONS[section])
 PARTS[section]()

@@ -150,10 +150,26 @@ def show_row(row: InboxRow, ack: FormRound) -> None:
             respond_form(row)
 
 
+#: Cards a page: each is a few lines, with its choices, so ten fill a screen or two.
+PER_PAGE = 10
+EVERY_TEAM = "every-team"
+
+
+def _show_every_team() -> None:
+    """The toggle's address: ``?view=every-team`` can be bookmarked and shared."""
+    if st.session_state.get("inbox_everyone"):
+        st.query_params["view"] = EVERY_TEAM
+    else:
+        st.query_params.pop("view", None)
+
+
 st.title("Inbox")
 everyone = False
 if sees_every_inbox(store, user):
-    everyone = st.toggle("Show every team's inbox", key="inbox_everyone")
+    if "inbox_everyone" not in st.session_state:
+        st.session_state["inbox_everyone"] = st.query_params.get("view") == EVERY_TEAM
+    everyone = st.toggle("Show every team's inbox", key="inbox_everyone",
+                         on_change=_show_every_team)
 
 errors: dict[str, list[str]] = {}
 request = st.session_state.pop(REQUEST, None)
@@ -196,5 +212,6 @@ if rows:
               help="Tick the rows you have read, then acknowledge them all at once.",
               on_click=_request, args=("acknowledge", "", ack))
 
-for row in paged(rows, "inbox_page_everyone" if everyone else "inbox_page", "items"):
+for row in paged(rows, "inbox_page_everyone" if everyone else "inbox_page", "items",
+                 per_page=PER_PAGE):
     show_row(row, ack)

@@ -19,8 +19,18 @@ or_stop(require_dashboard, user)
 as_of = today()
 
 st.title("Reports")
-kind = st.radio("Report", ["monthly", "quarterly", "annual"], horizontal=True,
-                key="report_kind", format_func={
+KINDS = ["monthly", "quarterly", "annual"]
+
+
+def _address() -> None:
+    """The report chosen is in the address (``?report=annual``): bookmarked, or shared."""
+    st.query_params["report"] = st.session_state["report_kind"]
+
+
+if "report_kind" not in st.session_state and st.query_params.get("report") in KINDS:
+    st.session_state["report_kind"] = st.query_params["report"]
+kind = st.radio("Report", KINDS, horizontal=True, key="report_kind", on_change=_address,
+                format_func={
                     "monthly": "Monthly: outstanding alerts",
                     "quarterly": "Quarterly: themes by team",
                     "annual": "Annual: IRO annual report tables"}.get)

@@ -34,20 +34,21 @@ def _show(at, part: str):
     return at
 
 
-def test_the_dashboard_shows_one_part_at_a_time_and_opens_on_alerts_raised(monkeypatch,
+def test_the_dashboard_shows_one_part_at_a_time_and_opens_on_what_is_outstanding(monkeypatch,
                                                                           tmp_path):
     store = demo_store(tmp_path)
     at = open_page(app(monkeypatch, store, user_with_role(store, "head_of_service")),
                    "pages/dashboard.py")
     show = at.radio(key="dash_section")
-    assert show.label == "Show" and show.value == "raised"
+    assert show.label == "Show" and show.value == "outstanding"
     assert list(show.options) == [
-        "Alerts raised", "The ladder and timeliness", "Outstanding now", "Reviews",
+        "Outstanding now", "Alerts raised", "By category and team",
+        "The ladder and timeliness", "Reviews",
         "Good practice, CAFCASS, changes", "Impact for the child"]
-    assert [h.value for h in at.subheader] == ["Alerts raised"]
-    assert len(_charts(at)) == 3
-    _show(at, "outstanding")
     assert [h.value for h in at.subheader] == ["Outstanding now"] and not _charts(at)
+    _show(at, "raised")
+    assert [h.value for h in at.subheader] == ["Alerts raised"]
+    assert len(_charts(at)) == 1
 
 
 def test_every_chart_has_a_title_axis_titles_and_safe_colours(monkeypatch, tmp_path):
@@ -56,7 +57,7 @@ def test_every_chart_has_a_title_axis_titles_and_safe_colours(monkeypatch, tmp_p
                    "pages/dashboard.py")
     assert at.title[0].value == "Dashboard"
     charts, downloads = [], 0
-    for part in ("raised", "ladder", "outstanding", "reviews", "other", "impact"):
+    for part in ("raised", "where", "ladder", "outstanding", "reviews", "other", "impact"):
         charts += _charts(_show(at, part))
         downloads += len(at.get("download_button"))
     assert len(charts) == 13
@@ -77,6 +78,7 @@ def test_team_table_matches_the_store(monkeypatch, tmp_path):
                    "pages/dashboard.py")
     start, end = at.date_input(key="dash_from").value, at.date_input(key="dash_to").value
     expected = by_team(store.db, make_filter(store, start, end, None, None, None))
+    _show(at, "where")
     table = next(d.value for d in at.dataframe if "Per 100 children" in d.value.columns)
     assert list(table["Team"]) == [r["team"] for r in expected]
     assert list(table["Alerts"]) == [r["alerts"] for r in expected]
@@ -134,6 +136,7 @@ def test_every_team_is_named_in_full_and_told_apart(monkeypatch, tmp_path):
     store = demo_store(tmp_path)
     at = open_page(app(monkeypatch, store, user_with_role(store, "head_of_service")),
                    "pages/dashboard.py")
+    _show(at, "where")
     teams = _chart(at, "Alerts per 100 children, by team")
     words = _axis_words(teams, "y")  # names up the side, never rotated or cut short
     assert teams["encoding"]["y"]["axis"]["labelLimit"] == 0
@@ -169,6 +172,7 @@ def test_periods_are_months_in_words(monkeypatch, tmp_path):
     months = [dt.date.fromisoformat(m) for (m,) in store.db.execute(
         "SELECT DISTINCT substr(raised_on, 1, 7) || '-01' FROM alerts WHERE raised_on "
         "BETWEEN ? AND ? ORDER BY 1", [start.isoformat(), AS_OF.isoformat()])]
+    _show(at, "raised")
     table = next(d.value for d in at.dataframe if "Theme" in d.value.columns)
     assert set(table["Month"]) <= {m.strftime("%B %Y") for m in months}
     assert _axis_words(_chart(at, "Alerts raised per month, by theme"), "x")[0] == \
@@ -186,7 +190,10 @@ def test_a_filtered_chart_keeps_a_readable_scale(monkeypatch, tmp_path):
     at.selectbox(key="dash_team").set_value(south).run()
     at.pills(key="dash_theme").set_value("Human Rights").run()
     assert not at.exception
-    for spec in _charts(at):
+    specs = [spec for part in ("raised", "where", "ladder", "reviews", "other")
+             for spec in _charts(_show(at, part))]
+    assert len(specs) == 7
+    for spec in specs:
         enc = spec["encoding"]
         numbers = enc["x"] if enc["x"]["type"] == "quantitative" else enc["y"]
         scale = numbers["scale"]
@@ -200,6 +207,7 @@ def test_clicking_a_months_bar_lists_only_that_months_alerts(monkeypatch, tmp_pa
     store = demo_store(tmp_path)
     at = open_page(app(monkeypatch, store, user_with_role(store, "head_of_service")),
                    "pages/dashboard.py")
+    _show(at, "raised")
     by_theme = _chart(at, "Alerts raised per month, by theme")
     assert by_theme["params"][0]["select"]["fields"] == ["period", "theme"]
     bar = next(r for r in by_theme["rows"] if r["period"] == "2026-10")

@@ -190,11 +190,14 @@ def _track_order(store: Store, track: str) -> int:
 
 
 #: The dashboard's parts, each counted and drawn only when it is the one on screen: the
-#: page shows one at a time, so a first visit after new data counts one part, not all.
+#: page shows one at a time, so a first visit after new data counts one part, not all. It
+#: opens on what is outstanding now (what a head of service acts on: overdue first); the
+#: trends are a click away.
 SECTIONS: dict[str, str] = {
-    "raised": "Alerts raised",
-    "ladder": "The ladder and timeliness",
     "outstanding": "Outstanding now",
+    "raised": "Alerts raised",
+    "where": "By category and team",
+    "ladder": "The ladder and timeliness",
     "reviews": "Reviews",
     "other": "Good practice, CAFCASS, changes",
     "impact": "Impact for the child",
@@ -208,7 +211,7 @@ def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month",
     wanted = set(SECTIONS if sections is None else sections)
     db = store.db
     out = Figures()
-    if "raised" in wanted:
+    if wanted & {"raised", "where"}:
         labels = {cid: c.label for cid, c in category_labels(store.policy).items()}
         out.raised = [{**r, "category_label": (labels.get(r["category"], r["category"])
                                                 or "No category")}
@@ -218,6 +221,7 @@ def figures(store: Store, f: q.Filter, as_of: dt.date, period: str = "month",
                                             "theme"), "alerts")
         out.by_category = sorted(_sum_by(out.raised, ("category_label",), "alerts"),
                                  key=lambda r: (-r["alerts"], r["category_label"]))
+    if "where" in wanted:
         out.by_team = q.by_team(db, f)
     if "ladder" in wanted:
         out.ladder = _per_level(store, q.ladder(db, f, as_of))
