@@ -199,3 +199,22 @@ def test_the_wrong_people_cannot_record_the_follow_up(store):
     assert store.db["events"].count == before + 0 or all(
         r["kind"] == "access_refused" for r in store.db.query(
             "SELECT kind FROM events WHERE id > ?", [before]))
+
+
+def test_the_policy_sets_the_follow_up_months_and_every_mistake_is_named():
+    from pathlib import Path
+
+    from rules.policy import load_policy_text
+    from rules.policy_model import PolicyInvalid
+
+    text = (Path(__file__).resolve().parent.parent / "rules" / "policies" /
+            "seed-001.yaml").read_text()
+    assert load_policy_text(text, "seed-001.yaml").impact_follow_up_months == 3  # default
+    six = load_policy_text(text + "\nimpact:\n  follow_up_months: 6\n", "seed-001.yaml")
+    assert six.impact_follow_up_months == 6
+    with pytest.raises(PolicyInvalid) as wrong:
+        load_policy_text(text + "\nimpact:\n  follow_up_months: 0\n  other: 1\n",
+                         "seed-001.yaml")
+    said = str(wrong.value)
+    assert "impact.other: 'other' is not a field of impact" in said
+    assert "impact.follow_up_months: 0 is too small here: use at least 1." in said
