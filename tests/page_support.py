@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import os
+import shutil
+import sqlite3
+import tempfile
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from db.connection import open_db
 from ui.auth import TOKEN_KEY
 from usecases.accounts import SignedInUser, authenticate
 from usecases.demo import DEMO_PASSWORD
+from usecases.policy_versions import policy_in_store
 from usecases.sessions import sign_in_with_password
 from usecases.store import Store, create_store
 
@@ -17,8 +24,32 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 AS_OF = dt.date(2026, 11, 23)
 
 
+#: One demonstration store per policy, built once per test process and copied for each
+#: test: building plays three years of history through the use cases (two seconds), a
+#: copy takes milliseconds, and each test still has a store of its own.
+_TEMPLATES: dict[str, Path] = {}
+
+
 def demo_store(tmp_path: Path, policy_id: str = "seed-001") -> Store:
-    return create_store(tmp_path / "app.db", policy_id, demo=True, as_of=AS_OF)
+    """A demonstration store of this test's own, at ``tmp_path/app.db`` (a copy of the
+    demo ``create_store`` makes for ``AS_OF``)."""
+    template = _TEMPLATES.get(policy_id)
+    if template is None or not template.exists():
+        folder = Path(tempfile.mkdtemp(prefix="iro-demo-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        create_store(folder / "app.db", policy_id, demo=True, as_of=AS_OF).db.close()
+        template = _TEMPLATES[policy_id] = folder / "app.db"
+    path = tmp_path / "app.db"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # private, as made
+    source, target = sqlite3.connect(template), sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    db = open_db(path)
+    return Store(db=db, policy=policy_in_store(db, path, AS_OF), path=path)
 
 
 def user_with_role(store: Store, role: str) -> SignedInUser:
