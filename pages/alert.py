@@ -16,7 +16,7 @@ from rules.roles import role_name
 from ui.auth import is_reviewer, require_user
 from ui.context import current_store, now_utc, or_stop, today
 from ui.format import uk_date
-from ui.forms import FormRound, form_round
+from ui.forms import FormRound, form_round, show_saved
 from ui.impact_forms import ACTION_ROWS, follow_up_form, impact_fields, impact_summary
 from ui.text import as_typed, typed
 from ui.widgets import date_field, field_error, link_to_child, required_query_param
@@ -120,6 +120,7 @@ may_decide = view.awaiting == REVIEWER and "not_satisfied" in actions
 
 st.title(f"Alert {view.ref}")
 link_to_child(view.child_ref, f"{view.child_name} ({view.child_ref})")
+show_saved(f"alert_action.{view.ref}")  # "Alert X raised. ...", once, after raising it
 
 # -- who must act, by when ---------------------------------------------------------------------
 status = [f"**{view.what_next()}**"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from db.alerts import alert_by_ref
 from tests.page_support import app, demo_store, open_page, texts, user_with_role
 from usecases.alert_forms import ACTION_LABELS
@@ -37,6 +39,11 @@ def test_raise_an_informal_alert_then_see_it(monkeypatch, tmp_path):
     assert not at.exception
     assert store.db["alerts"].count == before + 1
     assert at.title[0].value.startswith("Alert A-")
+    ref = at.title[0].value.removeprefix("Alert ")
+    # what raising did, said once on arriving (as plain text: Markdown's marks escaped)
+    assert [re.sub(r"\\(.)", r"\1", m.value) for m in at.success] == [
+        f"Alert {ref} raised. Raised at Informal stage; Team Manager to respond by 26 Nov "
+        "2026."]
     page = texts(at)
     assert "Raised at Informal stage; Team Manager to respond by 26 Nov 2026." in page
     assert at.info[0].value == (
