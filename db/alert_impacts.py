@@ -158,11 +158,13 @@ def impact_of(db: sqlite_utils.Database, alert_id: int) -> dict[str, Any] | None
     return row
 
 
-def follow_ups_due(db: sqlite_utils.Database, as_of: dt.date) -> list[dict[str, Any]]:
-    """Follow-ups not yet asked for whose day has come: the follow-up date has passed, or
-    the child has had a review since the alert was resolved. Each row says which
-    (``because``: "date" or "review", and ``due_on``)."""
+def follow_ups_due(db: sqlite_utils.Database, as_of: dt.date,
+                   alert_id: int | None = None) -> list[dict[str, Any]]:
+    """Follow-ups not yet asked for whose day has come (of every alert, or of one): the
+    follow-up date has passed, or the child has had a review since the alert was resolved
+    (``review_on``, the first such review)."""
     day = as_of.isoformat()
+    one = "" if alert_id is None else " AND i.alert_id = ?"
     return [dict(r) for r in db.query(
         """SELECT i.alert_id, i.child_id, i.resolved_on, i.follow_up_on,
                   (SELECT min(r.held_on) FROM reviews r
@@ -170,5 +172,5 @@ def follow_ups_due(db: sqlite_utils.Database, as_of: dt.date) -> list[dict[str, 
                      AND r.held_on <= ?) AS review_on
            FROM alert_impacts i
            WHERE i.sustained = '' AND i.follow_up_on IS NOT NULL AND i.prompted_on IS NULL
-           ORDER BY i.alert_id""", [day])
+           """ + one + " ORDER BY i.alert_id", [day] + ([] if alert_id is None else [alert_id]))
         if r["follow_up_on"] <= day or r["review_on"] is not None]

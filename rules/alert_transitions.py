@@ -14,7 +14,7 @@ from typing import Any
 
 from rules.alert_state import INFORMAL, REVIEWER, AlertState
 from rules.dates import uk_date
-from rules.impact import IMPACT_WORDS
+from rules.impact import FOLLOWED_UP_KIND, IMPACT_WORDS
 from rules.policy import Level, Policy, Track
 from rules.roles import role_name
 from rules.working_days import WorkingCalendar
@@ -394,6 +394,19 @@ def _cafcass_prompt(s: Situation, day: dt.date) -> NewEvent:
 
 
 # -- event makers ----------------------------------------------------------------------------
+
+
+def followed_up(track_id: str, ref: str, sustained: str, on: dt.date, *, data: dict[str, Any],
+                actor_role: str, actor_id: int | None) -> NewEvent:
+    """The reviewer's answer to "did the change for the child last?" (issue 16), however it
+    was given: the follow-up form, or an imported row. ``data`` carries the note (and an
+    import's line)."""
+    word = "has lasted" if sustained == "sustained" else "has not lasted"
+    return NewEvent(kind=FOLLOWED_UP_KIND, on=on, data={"sustained": sustained, **data},
+                    reason=f"{sentence(reviewer_word(track_id))} followed up alert {ref}: the "
+                           f"change for the child {word}.",
+                    actor_role=actor_role, actor_id=actor_id)
+
 
 
 def _person(c: Command, kind: str, data: dict[str, Any], reason: str) -> NewEvent:

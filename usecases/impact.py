@@ -28,7 +28,7 @@ from db.alert_impacts import follow_ups_due, impact_of
 from db.alerts import alert_by_id, alert_by_ref
 from db.connection import write_transaction
 from rules.alert_state import AlertState
-from rules.alert_transitions import NewEvent, reviewer_word, sentence
+from rules.alert_transitions import NewEvent, followed_up, reviewer_word
 from rules.dates import uk_date
 from rules.impact import (
     FOLLOW_UP_DUE,
@@ -112,7 +112,7 @@ def sweep_follow_ups(store: Store, as_of: dt.date, batch_size: int = 200,
 
 def _ask(store: Store, alert_id: int, as_of: dt.date) -> list[dict]:
     """One follow-up prompt, re-read inside the transaction (another sweep may have asked)."""
-    fresh = [d for d in follow_ups_due(store.db, as_of) if d["alert_id"] == alert_id]
+    fresh = follow_ups_due(store.db, as_of, alert_id)
     row = alert_by_id(store.db, alert_id)
     if not fresh or row is None:
         return []
@@ -215,14 +215,11 @@ def record_follow_up(store: Store, user: SignedInUser, ref: str, sustained: str,
         alert = alert_by_id(store.db, row["id"])
         assert alert is not None
         under = store_under(store, alert_version(store, alert.id))
-        word = "has lasted" if sustained == "sustained" else "has not lasted"
-        event = NewEvent(
-            kind=FOLLOWED_UP_KIND, on=on, data={"sustained": sustained, "note": note.strip()},
-            reason=f"{sentence(reviewer_word(AlertState.from_json(alert.state).track))} "
-                   f"followed up alert {ref}: the change for the child {word}.",
-            actor_role=user.role, actor_id=user.staff_id)
+        state = AlertState.from_json(alert.state)
+        event = followed_up(state.track, ref, sustained, on, data={"note": note.strip()},
+                            actor_role=user.role, actor_id=user.staff_id)
         ids = write_events(under, [event], child_id=alert.child_id, alert_id=alert.id,
-                           alert_states=[AlertState.from_json(alert.state)])
+                           alert_states=[state])
     return ids[0]
 
 

@@ -49,11 +49,9 @@ from rules.alert_rules import advance
 from rules.alert_state import INFORMAL, OUTCOMES, USER_EVENTS, AlertState
 from rules.alert_transitions import (
     Command,
-    NewEvent,
+    followed_up,
     informal_addressee,
     level_name,
-    reviewer_word,
-    sentence,
 )
 from rules.dates import uk_date
 from rules.impact import (
@@ -896,14 +894,10 @@ def _follow_up(ctx: _Import, ref: str, row: Row, role: str, staff_id: int | None
                                       f"resolved ({uk_date(found['resolved_on'])}).")
         return False
     under = store_under(store, alert_version(store, alert.id))
-    word = "has lasted" if row.outcome == "sustained" else "has not lasted"
-    event = NewEvent(
-        kind=FOLLOWED_UP_KIND, on=row.date,
-        data={"sustained": row.outcome, "note": row.note,
-              "import_id": ctx.result.import_id, "import_line": row.line},
-        reason=f"{sentence(reviewer_word(now.track))} followed up alert {ref}: the change "
-               f"for the child {word}.",
-        actor_role=role, actor_id=staff_id)
+    event = followed_up(now.track, ref, row.outcome, row.date,
+                        data={"note": row.note, "import_id": ctx.result.import_id,
+                              "import_line": row.line},
+                        actor_role=role, actor_id=staff_id)
     write_events(under, [event], child_id=alert.child_id, alert_id=alert.id,
                  alert_states=[now])
     return True
